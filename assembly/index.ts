@@ -1,3 +1,3 @@
-// The engine's exported surface (the ABI the TypeScript wrapper calls). Each export is a thin
-// forward to the file that owns the algorithm; see docs/SPEC.md for the mathematics.
+// The engine's exported surface (the ABI the TypeScript wrapper calls). Each abi_*.ts file is a
+// thin layer of exports over the files that own the algorithms; see docs/SPEC.md for the math.
 export { alloc, allocZeroed, dealloc, wipe } from "./memory";
