@@ -2,13 +2,53 @@
 // (build/blindml.wasm) run everywhere; only the way they are fetched differs.
 import * as loader from "@assemblyscript/loader";
 
-/** The raw exports of assembly/index.ts. Pointers are byte offsets into `memory`. */
-export interface EngineExports extends Record<string, unknown> {
+type Ptr = number;
+
+/** The raw exports of assembly/index.ts. Pointers are byte offsets into `memory`; u64 are bigint. */
+export interface EngineExports {
   memory: WebAssembly.Memory;
-  alloc(bytes: number): number;
-  allocZeroed(bytes: number): number;
-  dealloc(ptr: number): void;
-  wipe(ptr: number, bytes: number): void;
+  alloc(bytes: number): Ptr;
+  allocZeroed(bytes: number): Ptr;
+  dealloc(ptr: Ptr): void;
+  wipe(ptr: Ptr, bytes: number): void;
+  // parameters
+  paramsCreate(n: number, k: number, N: number, pbsBaseLog: number, pbsLevel: number, ksBaseLog: number,
+    ksLevel: number, lweNoiseBound: number, glweNoiseBound: number, bskBodyDroppedBits: number): Ptr;
+  paramsFree(ptr: Ptr): void;
+  sizeOf(params: Ptr, what: number): number;
+  // client keys and encryption
+  secretKeysGenerate(params: Ptr, keySeed: Ptr, noiseSeed: Ptr): Ptr;
+  secretKeysAllocate(params: Ptr, noiseSeed: Ptr): Ptr;
+  secretKeysFinish(keys: Ptr): void;
+  secretKeysDrawSeed(keys: Ptr, out: Ptr): void;
+  secretKeysFree(keys: Ptr): void;
+  secretKeysSmallKey(keys: Ptr): Ptr;
+  secretKeysGlweKey(keys: Ptr): Ptr;
+  encryptList(keys: Ptr, out: Ptr, plaintexts: Ptr, count: number, maskSeed: Ptr, firstIndex: number): void;
+  encryptListSeeded(keys: Ptr, bodies: Ptr, plaintexts: Ptr, count: number, maskSeed: Ptr, firstIndex: number): void;
+  expandSeededList(params: Ptr, out: Ptr, bodies: Ptr, count: number, maskSeed: Ptr, firstIndex: number): void;
+  encryptSmall(keys: Ptr, out: Ptr, plaintext: bigint, maskSeed: Ptr, index: number): void;
+  phaseBig(keys: Ptr, ct: Ptr): bigint;
+  phaseSmall(keys: Ptr, ct: Ptr): bigint;
+  generateEvaluationKeys(keys: Ptr, seed: Ptr, bskBodies: Ptr, kskBodies: Ptr): void;
+  // evaluation
+  evaluatorCreate(params: Ptr, seed: Ptr, bskBodies: Ptr, kskBodies: Ptr): Ptr;
+  evaluatorFromExpanded(params: Ptr, ksk: Ptr, fourierBsk: Ptr, ownsKeys: number): Ptr;
+  evaluatorFree(ev: Ptr): void;
+  evaluatorKeyswitchKey(ev: Ptr): Ptr;
+  evaluatorFourierBootstrapKey(ev: Ptr): Ptr;
+  evaluatorKeyswitch(ev: Ptr, out: Ptr, input: Ptr): void;
+  evaluatorBootstrapSmall(ev: Ptr, out: Ptr, input: Ptr, lut: Ptr): void;
+  evaluatorBootstrap(ev: Ptr, out: Ptr, input: Ptr, lut: Ptr): void;
+  evaluatorBootstrapMany(ev: Ptr, out: Ptr, input: Ptr, lut: Ptr, count: number, stride: number): void;
+  lweAddAssign(dst: Ptr, src: Ptr, dimension: number): void;
+  lweSubAssign(dst: Ptr, src: Ptr, dimension: number): void;
+  lweNegateAssign(ct: Ptr, dimension: number): void;
+  lweMulScalarAssign(ct: Ptr, dimension: number, scalar: bigint): void;
+  lweAddPlaintextAssign(ct: Ptr, dimension: number, plaintext: bigint): void;
+  lweTrivial(ct: Ptr, dimension: number, plaintext: bigint): void;
+  /** Everything else (test hooks, samplers, FFT): untyped. */
+  [name: string]: unknown;
 }
 
 export type WasmSource = BufferSource | URL | string | WebAssembly.Module;
@@ -31,6 +71,6 @@ async function readSource(source: WasmSource): Promise<BufferSource | WebAssembl
 /** Instantiates the engine module. `source` defaults to the package's build/blindml.wasm. */
 export async function instantiateEngine(source: WasmSource = DEFAULT_WASM_URL): Promise<EngineExports> {
   const bytesOrModule = await readSource(source);
-  const { exports } = await loader.instantiate<EngineExports>(bytesOrModule as BufferSource, {});
+  const { exports } = await loader.instantiate<Record<string, unknown>>(bytesOrModule as BufferSource, {});
   return exports as unknown as EngineExports;
 }

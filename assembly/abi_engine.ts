@@ -1,0 +1,171 @@
+// Exports for the TypeScript wrapper (src/engine): parameters, client keys, encryption,
+// evaluation-key generation and expansion, evaluation, and a few hooks used by the tests.
+// Pointers are byte offsets into the module's memory; sizes are derived from Params.
+
+import { CHACHA20_STREAM_BYTES, streamInit, streamFill } from "./csprng";
+import { DOMAIN_LWE_MASK, DOMAIN_KSK_MASK, DOMAIN_GLWE_MASK } from "./domains";
+import { Params, PARAMS_BYTES, paramsInit, bigLweDimension } from "./params";
+import { SecretKeys } from "./secret_keys";
+import { lweEncrypt, lwePhase } from "./lwe";
+import { keyswitchKeyGenerate } from "./keyswitch";
+import { bootstrapKeyGenerate, bskBodyBytes } from "./bootstrap";
+import { keyswitchKeyBytes, fourierBootstrapKeyBytes } from "./evaluator";
+import { decomposeInto, recompose } from "./torus";
+import { glweEncrypt, glwePhase } from "./glwe";
+import { fftPlan } from "./fft";
+
+export { secretKeysGenerate, secretKeysAllocate, secretKeysFinish, secretKeysDrawSeed, secretKeysFree } from "./secret_keys";
+export {
+  evaluatorCreate, evaluatorFromExpanded, evaluatorFree, evaluatorKeyswitch, evaluatorBootstrapSmall,
+  evaluatorBootstrap, evaluatorBootstrapMany, evaluatorKeyswitchKey, evaluatorFourierBootstrapKey,
+} from "./evaluator";
+export {
+  lweAddAssign, lweSubAssign, lweNegateAssign, lweMulScalarAssign, lweAddPlaintextAssign, lweTrivial,
+} from "./lwe";
+export { sampleExtract } from "./glwe";
+export { modulusSwitch } from "./torus";
+
+// ---- parameters ---------------------------------------------------------------------------
+
+export function paramsCreate(
+  n: i32, k: i32, polySize: i32, pbsBaseLog: u32, pbsLevel: u32, ksBaseLog: u32, ksLevel: u32,
+  lweNoiseBound: u32, glweNoiseBound: u32, bskBodyDroppedBits: u32,
+): usize {
+  const ptr = heap.alloc(PARAMS_BYTES);
+  paramsInit(ptr, n, k, polySize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseBound, glweNoiseBound, bskBodyDroppedBits);
+  fftPlan(polySize); // precompute the twiddles once, outside any timed operation
+  return ptr;
+}
+
+export function paramsFree(ptr: usize): void {
+  heap.free(ptr);
+}
+
+/** Sizes in bytes, by name, so the host never re-derives layouts by hand. */
+export function sizeOf(paramsPtr: usize, what: i32): f64 {
+  const p = changetype<Params>(paramsPtr);
+  const N = <usize>p.polynomialSize;
+  const k1 = <usize>(p.glweDimension + 1);
+  switch (what) {
+    case 0: return <f64>((<usize>bigLweDimension(p) + 1) << 3); // big-key LWE ciphertext
+    case 1: return <f64>((<usize>p.lweDimension + 1) << 3); // small-key LWE ciphertext
+    case 2: return <f64>(<usize>p.lweDimension * k1 * <usize>p.pbsLevel * N * <usize>bskBodyBytes(p)); // compressed BSK bodies
+    case 3: return <f64>(<usize>bigLweDimension(p) * <usize>p.ksLevel << 3); // compressed KSK bodies
+    case 4: return <f64>keyswitchKeyBytes(p);
+    case 5: return <f64>fourierBootstrapKeyBytes(p);
+    case 6: return <f64>CHACHA20_STREAM_BYTES;
+    default: return -1;
+  }
+}
+
+// ---- client keys ----------------------------------------------------------------------------
+
+export function secretKeysSmallKey(ptr: usize): usize { return changetype<SecretKeys>(ptr).smallKey; }
+export function secretKeysGlweKey(ptr: usize): usize { return changetype<SecretKeys>(ptr).glweKey; }
+
+// ---- encryption (big key, glwe noise: tfhe-rs EncryptionKeyChoice::Big) ----------------------
+
+/**
+ * Encrypts `count` plaintexts (u64, already scaled) into consecutive big-key ciphertexts.
+ * Ciphertext j's mask is stream (maskSeed, DOMAIN_LWE_MASK, firstIndex + j): the same bytes a
+ * seeded list with that seed expands to.
+ */
+export function encryptList(keysPtr: usize, out: usize, plaintexts: usize, count: i32, maskSeed: usize, firstIndex: u32): void {
+  const keys = changetype<SecretKeys>(keysPtr);
+  const p = changetype<Params>(keys.params);
+  const dim = bigLweDimension(p);
+  const ctBytes = (<usize>dim + 1) << 3;
+  for (let j = 0; j < count; j++) {
+    streamInit(keys.maskStream, maskSeed, DOMAIN_LWE_MASK, firstIndex + <u32>j, 0);
+    lweEncrypt(out + <usize>j * ctBytes, keys.glweKey, dim, load<u64>(plaintexts + (<usize>j << 3)),
+      keys.maskStream, keys.noiseStream, p.glweNoiseBound);
+  }
+}
+
+/** As encryptList, but keeps only the bodies (count u64): the seeded (compressed) list. */
+export function encryptListSeeded(keysPtr: usize, bodies: usize, plaintexts: usize, count: i32, maskSeed: usize, firstIndex: u32): void {
+  const keys = changetype<SecretKeys>(keysPtr);
+  const p = changetype<Params>(keys.params);
+  const dim = bigLweDimension(p);
+  const scratch = heap.alloc((<usize>dim + 1) << 3);
+  for (let j = 0; j < count; j++) {
+    encryptList(keysPtr, scratch, plaintexts + (<usize>j << 3), 1, maskSeed, firstIndex + <u32>j);
+    store<u64>(bodies + (<usize>j << 3), load<u64>(scratch + (<usize>dim << 3)));
+  }
+  memory.fill(scratch, 0, (<usize>dim + 1) << 3);
+  heap.free(scratch);
+}
+
+/** Expands a seeded list: regenerates each mask from the public seed and appends the body. */
+export function expandSeededList(paramsPtr: usize, out: usize, bodies: usize, count: i32, maskSeed: usize, firstIndex: u32): void {
+  const p = changetype<Params>(paramsPtr);
+  const dim = bigLweDimension(p);
+  const ctBytes = (<usize>dim + 1) << 3;
+  const stream = heap.alloc(CHACHA20_STREAM_BYTES);
+  for (let j = 0; j < count; j++) {
+    const ct = out + <usize>j * ctBytes;
+    streamInit(stream, maskSeed, DOMAIN_LWE_MASK, firstIndex + <u32>j, 0);
+    streamFill(stream, ct, <usize>dim << 3);
+    store<u64>(ct + (<usize>dim << 3), load<u64>(bodies + (<usize>j << 3)));
+  }
+  heap.free(stream);
+}
+
+/** Encrypts under the small key with the LWE noise (tests of keyswitch/bootstrap inputs). */
+export function encryptSmall(keysPtr: usize, out: usize, plaintext: u64, maskSeed: usize, index: u32): void {
+  const keys = changetype<SecretKeys>(keysPtr);
+  const p = changetype<Params>(keys.params);
+  streamInit(keys.maskStream, maskSeed, DOMAIN_LWE_MASK, index, 1);
+  lweEncrypt(out, keys.smallKey, p.lweDimension, plaintext, keys.maskStream, keys.noiseStream, p.lweNoiseBound);
+}
+
+/** φ = b − ⟨a, s⟩ under the big key. */
+export function phaseBig(keysPtr: usize, ct: usize): u64 {
+  const keys = changetype<SecretKeys>(keysPtr);
+  return lwePhase(ct, keys.glweKey, bigLweDimension(changetype<Params>(keys.params)));
+}
+
+/** φ under the small key. */
+export function phaseSmall(keysPtr: usize, ct: usize): u64 {
+  const keys = changetype<SecretKeys>(keysPtr);
+  return lwePhase(ct, keys.smallKey, changetype<Params>(keys.params).lweDimension);
+}
+
+// ---- evaluation keys ------------------------------------------------------------------------
+
+/**
+ * Generates the compressed evaluation keys: the keyswitching-key bodies (mask stream
+ * (seed, DOMAIN_KSK_MASK)) and the bootstrapping-key bodies (streams (seed, DOMAIN_BSK_MASK, t)).
+ */
+export function generateEvaluationKeys(keysPtr: usize, seed: usize, bskBodies: usize, kskBodies: usize): void {
+  const keys = changetype<SecretKeys>(keysPtr);
+  const p = changetype<Params>(keys.params);
+  const row = heap.alloc((<usize>p.lweDimension + 1) << 3);
+  streamInit(keys.maskStream, seed, DOMAIN_KSK_MASK, 0, 0);
+  keyswitchKeyGenerate(0, kskBodies, keys.glweKey, keys.smallKey, keys.params, keys.maskStream, keys.noiseStream, row);
+  heap.free(row);
+  bootstrapKeyGenerate(bskBodies, keys.smallKey, keys.glweKey, keys.keyFourier, keys.params, seed, keys.noiseStream, keys.maskStream);
+}
+
+// ---- test hooks -----------------------------------------------------------------------------
+
+/** Decomposes t and recomposes it: returns the recomposed value; digits to `digits` (l i64). */
+export function testDecompose(t: u64, baseLog: u32, levels: u32, digits: usize): u64 {
+  decomposeInto(t, baseLog, levels, digits, 8);
+  return recompose(digits, baseLog, levels, 8);
+}
+
+/** GLWE round trip: encrypts plaintext poly under the client's GLWE key, writes the phase. */
+export function testGlweEncryptPhase(keysPtr: usize, phaseOut: usize, plaintext: usize, maskSeed: usize): void {
+  const keys = changetype<SecretKeys>(keysPtr);
+  const p = changetype<Params>(keys.params);
+  const N = p.polynomialSize;
+  const ct = heap.alloc(<usize>(p.glweDimension + 1) * (<usize>N << 3));
+  const scratch = heap.alloc(<usize>N << 3);
+  streamInit(keys.maskStream, maskSeed, DOMAIN_GLWE_MASK, 0, 0);
+  const plan = fftPlan(N);
+  glweEncrypt(ct, keys.keyFourier, p.glweDimension, N, plaintext, keys.maskStream, keys.noiseStream, p.glweNoiseBound, plan, scratch);
+  glwePhase(phaseOut, ct, keys.keyFourier, p.glweDimension, N, plan, scratch);
+  heap.free(ct);
+  heap.free(scratch);
+}

@@ -1,0 +1,220 @@
+// Programmable bootstrapping (Chillotti et al. 2020, Alg. 3; Chillotti, Joye, Paillier 2021):
+// from an LWE ciphertext of μ under the small key s' (dimension n), compute an LWE ciphertext of
+// f(μ) under the big key with fresh, fixed noise:
+//   1. modulus switch: ã_i = round(a_i·2N/q), b̃ = round(b·2N/q)     (torus.ts)
+//   2. blind rotation: ACC ← X^{−b̃}·V (trivial GLWE of the lookup table V), then for each i
+//      ACC ← ACC + BSK_i ⊡ (X^{ã_i}·ACC − ACC)   (a CMux: picks X^{ã_i}·ACC when s'_i = 1),
+//      ending with ACC = GLWE( X^{−(b̃ − Σ ã_i s'_i)} · V )
+//   3. sample extraction of coefficient 0 (or of several, for many-LUT)      (glwe.ts)
+// BSK_i = GGSW_S(s'_i) under the GLWE key, kept in the Fourier domain (ggsw.ts).
+//
+// The compressed bootstrapping key stores, per GGSW row, only the body polynomial: masks come
+// from the public seed (stream DOMAIN_BSK_MASK, index i, rows in order). Each stored body
+// coefficient is rounded to a multiple of 2^d (d = bskBodyDroppedBits) and kept in (64 − d)/8
+// bytes: rounding a public value is something anyone could do, so it costs no security; it adds
+// a uniform error of variance ≈ 2^(2d)/12 to each coefficient, which SPEC §5 adds to the key noise.
+
+import { streamInit, streamFill } from "./csprng";
+import { DOMAIN_BSK_MASK } from "./domains";
+import { Params } from "./params";
+import { glweEncrypt, sampleExtract } from "./glwe";
+import { ggswRowPlaintext, glweToFourier, externalProductFourier } from "./ggsw";
+import { fftPlan, fftBackwardAddTorus } from "./fft";
+import { modulusSwitch } from "./torus";
+import { polyMonomialMul, polyMonomialMulMinusOne } from "./polynomial";
+
+/** Bytes of one stored (compressed) body coefficient. */
+@inline export function bskBodyBytes(p: Params): i32 {
+  return 8 - <i32>(p.bskBodyDroppedBits >> 3);
+}
+
+/** Rows of one GGSW: (k+1)·l. */
+@inline function ggswRows(p: Params): i32 {
+  return (p.glweDimension + 1) * <i32>p.pbsLevel;
+}
+
+@inline function storeBody(dst: usize, value: u64, droppedBits: u32, bytes: i32): void {
+  const rounded = droppedBits == 0 ? value : (value + (<u64>1 << (droppedBits - 1))) >> droppedBits;
+  for (let b = 0; b < bytes; b++) store<u8>(dst + <usize>b, <u8>(rounded >> (<u64>b << 3)));
+}
+
+@inline function loadBody(src: usize, droppedBits: u32, bytes: i32): u64 {
+  let value: u64 = 0;
+  for (let b = 0; b < bytes; b++) value |= <u64>load<u8>(src + <usize>b) << (<u64>b << 3);
+  return value << droppedBits;
+}
+
+/**
+ * Generates the compressed bootstrapping key: for each small-key coefficient s'_t, the bodies of
+ * GGSW_S(s'_t), written to `bodies` (n·(k+1)·l·N coefficients of bskBodyBytes each).
+ * `keyFourier`: transforms of the GLWE key polynomials; `glweKey`: the key itself (u64 0/1).
+ */
+export function bootstrapKeyGenerate(
+  bodies: usize, smallKey: usize, glweKey: usize, keyFourier: usize, paramsPtr: usize,
+  seed: usize, noiseStream: usize, maskStream: usize,
+): void {
+  const p = changetype<Params>(paramsPtr);
+  const k = p.glweDimension;
+  const N = p.polynomialSize;
+  const polyBytes = <usize>N << 3;
+  const bodyBytes = bskBodyBytes(p);
+  const plan = fftPlan(N);
+  const row = heap.alloc(<usize>(k + 1) * polyBytes);
+  const plaintext = heap.alloc(polyBytes);
+  const scratch = heap.alloc(polyBytes);
+  let out = bodies;
+  for (let t = 0; t < p.lweDimension; t++) {
+    const mu = <i64>load<u64>(smallKey + (<usize>t << 3));
+    streamInit(maskStream, seed, DOMAIN_BSK_MASK, <u32>t, 0);
+    for (let r = 0; r < ggswRows(p); r++) {
+      const level = <u32>(r / (k + 1)) + 1;
+      const i = r % (k + 1);
+      ggswRowPlaintext(plaintext, mu, glweKey, k, N, i, p.pbsBaseLog, level);
+      glweEncrypt(row, keyFourier, k, N, plaintext, maskStream, noiseStream, p.glweNoiseBound, plan, scratch);
+      const body = row + <usize>k * polyBytes;
+      for (let c = 0; c < N; c++) {
+        storeBody(out, load<u64>(body + (<usize>c << 3)), p.bskBodyDroppedBits, bodyBytes);
+        out += <usize>bodyBytes;
+      }
+    }
+  }
+  memory.fill(plaintext, 0, polyBytes); // held −μ·g·S_i: key material
+  heap.free(row);
+  heap.free(plaintext);
+  heap.free(scratch);
+}
+
+/**
+ * Expands the compressed bootstrapping key straight into the Fourier domain:
+ * n GGSWs × (k+1)·l rows × (k+1) transforms of N f64.
+ */
+export function bootstrapKeyExpandToFourier(fourier: usize, bodies: usize, paramsPtr: usize, seed: usize, maskStream: usize): void {
+  const p = changetype<Params>(paramsPtr);
+  const k = p.glweDimension;
+  const N = p.polynomialSize;
+  const polyBytes = <usize>N << 3;
+  const rowBytes = <usize>(k + 1) * polyBytes;
+  const bodyBytes = bskBodyBytes(p);
+  const plan = fftPlan(N);
+  const row = heap.alloc(rowBytes);
+  let src = bodies;
+  let dst = fourier;
+  for (let t = 0; t < p.lweDimension; t++) {
+    streamInit(maskStream, seed, DOMAIN_BSK_MASK, <u32>t, 0);
+    for (let r = 0; r < ggswRows(p); r++) {
+      streamFill(maskStream, row, <usize>k * polyBytes);
+      const body = row + <usize>k * polyBytes;
+      for (let c = 0; c < N; c++) {
+        store<u64>(body + (<usize>c << 3), loadBody(src, p.bskBodyDroppedBits, bodyBytes));
+        src += <usize>bodyBytes;
+      }
+      glweToFourier(dst, row, k, N, plan);
+      dst += rowBytes;
+    }
+  }
+  heap.free(row);
+}
+
+/** Scratch and key pointers for bootstrapping with one parameter set. */
+@unmanaged
+export class BootstrapWorkspace {
+  params: usize;
+  fourierBsk: usize;
+  plan: usize;
+  /** ACC: (k+1)·N u64. */
+  acc: usize;
+  /** X^ã·ACC − ACC: (k+1)·N u64. */
+  difference: usize;
+  /** External-product output, Fourier: (k+1)·N f64. */
+  productFourier: usize;
+  /** Decomposition digits: l·N i64. */
+  digits: usize;
+  /** One digit polynomial's transform: N f64. */
+  digitFourier: usize;
+}
+
+export function bootstrapWorkspaceCreate(paramsPtr: usize, fourierBsk: usize): usize {
+  const p = changetype<Params>(paramsPtr);
+  const polyBytes = <usize>p.polynomialSize << 3;
+  const glweBytes = <usize>(p.glweDimension + 1) * polyBytes;
+  const w = changetype<BootstrapWorkspace>(heap.alloc(offsetof<BootstrapWorkspace>()));
+  w.params = paramsPtr;
+  w.fourierBsk = fourierBsk;
+  w.plan = fftPlan(p.polynomialSize);
+  w.acc = heap.alloc(glweBytes);
+  w.difference = heap.alloc(glweBytes);
+  w.productFourier = heap.alloc(glweBytes);
+  w.digits = heap.alloc(<usize>p.pbsLevel * polyBytes);
+  w.digitFourier = heap.alloc(polyBytes);
+  return changetype<usize>(w);
+}
+
+export function bootstrapWorkspaceFree(ptr: usize): void {
+  const w = changetype<BootstrapWorkspace>(ptr);
+  heap.free(w.acc);
+  heap.free(w.difference);
+  heap.free(w.productFourier);
+  heap.free(w.digits);
+  heap.free(w.digitFourier);
+  heap.free(ptr);
+}
+
+/**
+ * Blind rotation of the lookup table `lut` (N u64) by the phase of `input` (small key, n+1 u64):
+ * leaves GLWE(X^{−round(φ·2N/q)}·V) in w.acc.
+ */
+export function blindRotate(workspacePtr: usize, input: usize, lut: usize): void {
+  const w = changetype<BootstrapWorkspace>(workspacePtr);
+  const p = changetype<Params>(w.params);
+  const k = p.glweDimension;
+  const N = p.polynomialSize;
+  const polyBytes = <usize>N << 3;
+  const glweBytes = <usize>(k + 1) * polyBytes;
+  const ggswFourierBytes = <usize>(k + 1) * <usize>p.pbsLevel * glweBytes;
+  const logTwoN = <u32>p.logPolynomialSize + 1;
+  const twoN = N << 1;
+
+  // ACC = (0, …, 0, X^{−b̃}·V); X^{−b̃} = X^{2N − b̃}.
+  const bTilde = <i32>modulusSwitch(load<u64>(input + (<usize>p.lweDimension << 3)), logTwoN);
+  memory.fill(w.acc, 0, <usize>k * polyBytes);
+  polyMonomialMul(w.acc + <usize>k * polyBytes, lut, N, (twoN - bTilde) & (twoN - 1));
+
+  for (let t = 0; t < p.lweDimension; t++) {
+    const aTilde = <i32>modulusSwitch(load<u64>(input + (<usize>t << 3)), logTwoN);
+    if (aTilde == 0) continue; // X^0 − 1 = 0: this CMux leaves ACC unchanged (public data)
+    for (let c = 0; c <= k; c++) {
+      polyMonomialMulMinusOne(w.difference + <usize>c * polyBytes, w.acc + <usize>c * polyBytes, N, aTilde);
+    }
+    memory.fill(w.productFourier, 0, glweBytes);
+    externalProductFourier(
+      w.productFourier, w.difference, w.fourierBsk + <usize>t * ggswFourierBytes, k, N,
+      p.pbsBaseLog, p.pbsLevel, w.plan, w.digits, w.digitFourier,
+    );
+    for (let c = 0; c <= k; c++) {
+      fftBackwardAddTorus(w.plan, w.acc + <usize>c * polyBytes, w.productFourier + <usize>c * polyBytes);
+    }
+  }
+}
+
+/** PBS without keyswitch: out (k·N + 1 u64, big key) = LWE(V[round(φ·2N/q)]) . */
+export function programmableBootstrap(workspacePtr: usize, out: usize, input: usize, lut: usize): void {
+  const w = changetype<BootstrapWorkspace>(workspacePtr);
+  const p = changetype<Params>(w.params);
+  blindRotate(workspacePtr, input, lut);
+  sampleExtract(out, w.acc, p.glweDimension, p.polynomialSize, 0);
+}
+
+/**
+ * Many-LUT PBS: one blind rotation, then `count` sample extractions at coefficients
+ * f·stride (f < count), each into out + f·(k·N + 1)·8. The table packs the functions so that
+ * coefficient f·stride of X^{−m̃}·V is f_f(m) (src/engine builds it; SPEC §6).
+ */
+export function programmableBootstrapMany(workspacePtr: usize, out: usize, input: usize, lut: usize, count: i32, stride: i32): void {
+  const w = changetype<BootstrapWorkspace>(workspacePtr);
+  const p = changetype<Params>(w.params);
+  const lweBytes = (<usize>(p.glweDimension * p.polynomialSize) + 1) << 3;
+  blindRotate(workspacePtr, input, lut);
+  for (let f = 0; f < count; f++) {
+    sampleExtract(out + <usize>f * lweBytes, w.acc, p.glweDimension, p.polynomialSize, f * stride);
+  }
+}

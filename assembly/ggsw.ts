@@ -1,0 +1,72 @@
+// GGSW ciphertexts and the external product (Chillotti et al. 2020, §3.3).
+// With gadget g_j = q / B^j (B = 2^β, j = 1..l), a GGSW encryption of a small integer μ is the
+// (k+1)·l GLWE ciphertexts, row r = (j − 1)·(k+1) + i for i = 0..k:
+//   row(i, j) = GLWE_S( −μ·g_j·S_i )   for i < k,
+//   row(k, j) = GLWE_S(  μ·g_j )        (a constant polynomial).
+// (Equivalent to adding μ·g_j to the i-th mask polynomial of a GLWE encryption of 0, but written
+// as plaintexts so the masks can come from a public seed: the compressed key stores bodies only.)
+//
+// External product ⊡: decompose each component C_i of a GLWE ciphertext C into digit
+// polynomials D_{i,j} with C_i ≈ Σ_j D_{i,j}·g_j; then Σ_{i,j} D_{i,j}·row(i, j) is a GLWE
+// encryption of μ·phase(C) + (decomposition error)·μ + Σ D·E. Products run in the Fourier
+// domain (fft.ts), where the GGSW is stored once: (k+1)·l rows × (k+1) transforms of N f64.
+
+import { fftForwardTorus, fftForwardI64, fourierMulAdd } from "./fft";
+import { decomposePolynomial } from "./torus";
+
+/** g_j = q / B^j = 2^(64 − β·j). */
+@inline export function gadgetValue(baseLog: u32, level: u32): u64 {
+  return <u64>1 << (64 - baseLog * level);
+}
+
+/**
+ * The plaintext of GGSW row (i, j) for the message μ: −μ·g_j·S_i for i < k (S_i binary, so
+ * each coefficient is 0 or −μ·g_j), μ·g_j as a constant polynomial for i = k.
+ */
+export function ggswRowPlaintext(
+  out: usize, mu: i64, glweKey: usize, glweDimension: i32, polySize: i32, i: i32, baseLog: u32, level: u32,
+): void {
+  const scaled = <u64>mu * gadgetValue(baseLog, level);
+  const polyBytes = <usize>polySize << 3;
+  if (i == glweDimension) {
+    memory.fill(out, 0, polyBytes);
+    store<u64>(out, scaled);
+    return;
+  }
+  const keyPoly = glweKey + <usize>i * polyBytes;
+  const negScaled = <u64>0 - scaled;
+  for (let c = 0; c < polySize; c++) {
+    const o = <usize>c << 3;
+    store<u64>(out + o, negScaled & (<u64>0 - load<u64>(keyPoly + o)));
+  }
+}
+
+/** Transforms one GLWE ciphertext ((k+1) polynomials) to the Fourier domain. */
+export function glweToFourier(fourier: usize, glwe: usize, glweDimension: i32, polySize: i32, plan: usize): void {
+  const polyBytes = <usize>polySize << 3; // N u64 and N f64 have the same size
+  for (let c = 0; c <= glweDimension; c++) {
+    fftForwardTorus(plan, fourier + <usize>c * polyBytes, glwe + <usize>c * polyBytes);
+  }
+}
+
+/**
+ * Fourier-domain part of the external product: outFourier (k+1 transforms, must be zeroed by the
+ * caller) += Σ_{i,j} FFT(D_{i,j}) ⊙ row(i, j). `digits`: l·N i64; `digitFourier`: N f64.
+ */
+export function externalProductFourier(
+  outFourier: usize, glwe: usize, fourierGgsw: usize, glweDimension: i32, polySize: i32,
+  baseLog: u32, levels: u32, plan: usize, digits: usize, digitFourier: usize,
+): void {
+  const polyBytes = <usize>polySize << 3;
+  const rowBytes = <usize>(glweDimension + 1) * polyBytes;
+  for (let i = 0; i <= glweDimension; i++) {
+    decomposePolynomial(glwe + <usize>i * polyBytes, polySize, baseLog, levels, digits);
+    for (let j: u32 = 0; j < levels; j++) {
+      fftForwardI64(plan, digitFourier, digits + <usize>j * polyBytes);
+      const row = fourierGgsw + (<usize>j * <usize>(glweDimension + 1) + <usize>i) * rowBytes;
+      for (let c = 0; c <= glweDimension; c++) {
+        fourierMulAdd(outFourier + <usize>c * polyBytes, digitFourier, row + <usize>c * polyBytes, polySize);
+      }
+    }
+  }
+}

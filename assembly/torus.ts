@@ -1,0 +1,77 @@
+// The discretized torus T_q = Z/qZ with q = 2^64, represented by u64 with wrapping arithmetic.
+// A torus value t stands for the real number t / 2^64 in [0, 1). Messages are encoded by a scale
+// Δ (a plaintext m becomes m·Δ); everything below is exact integer arithmetic.
+
+/** Signed view of a torus element: the representative of t in [−2^63, 2^63). */
+@inline export function torusToSigned(t: u64): i64 {
+  return <i64>t;
+}
+
+/**
+ * Rounds t to the closest multiple of 2^(64 − keptBits) and returns that multiple divided by
+ * 2^(64 − keptBits), i.e. the top `keptBits` bits of t after rounding (mod 2^keptBits).
+ * Used by the gadget decomposition (keptBits = β·l) and by the modulus switch (keptBits = log2 2N).
+ */
+@inline export function roundToTopBits(t: u64, keptBits: u32): u64 {
+  const dropped = 64 - keptBits;
+  if (dropped == 0) return t;
+  // Adding half of the dropped range before shifting rounds to nearest (ties up).
+  const rounded = (t >> (dropped - 1)) + 1;
+  const top = rounded >> 1;
+  return keptBits == 64 ? top : top & ((<u64>1 << keptBits) - 1);
+}
+
+/**
+ * Modulus switch from q = 2^64 to 2N: ã = round(t · 2N / q) mod 2N.
+ * `logTwoN` = log2(2N). The rounding error is uniform-like in (−q/4N, q/4N] on the torus.
+ */
+@inline export function modulusSwitch(t: u64, logTwoN: u32): u32 {
+  return <u32>roundToTopBits(t, logTwoN);
+}
+
+/**
+ * Signed gadget decomposition with base B = 2^baseLog and `levels` levels:
+ * t ≈ Σ_{j=1..l} d_j · q / B^j with every digit d_j ∈ [−B/2, B/2].
+ * The input is first rounded to its top baseLog·levels bits (the closest representable value),
+ * so the error |t − Σ d_j q/B^j| ≤ q / (2·B^l) on the integer scale.
+ *
+ * Digits are peeled from the least significant level. A raw digit above B/2 becomes raw − B and
+ * carries 1 into the next level; a raw digit exactly B/2 carries only when the rest is odd
+ * (round half to even), so ties split evenly between +B/2 and −B/2 and each digit has mean 0.
+ * The carry out of the top level is dropped: it is a multiple of q.
+ *
+ * Writes the digit of level j (j = 1 most significant) to out[(j − 1)·stride] as i64.
+ */
+@inline export function decomposeInto(t: u64, baseLog: u32, levels: u32, out: usize, strideBytes: usize): void {
+  const halfBase: u64 = <u64>1 << (baseLog - 1);
+  const mask: u64 = (<u64>1 << baseLog) - 1;
+  let rest = roundToTopBits(t, baseLog * levels);
+  for (let j = <i32>levels - 1; j >= 0; j--) {
+    const raw = rest & mask;
+    rest >>= baseLog;
+    const carry: u64 = raw > halfBase || (raw == halfBase && (rest & 1) != 0) ? 1 : 0;
+    rest += carry;
+    store<i64>(out + <usize>j * strideBytes, <i64>raw - <i64>(carry << baseLog));
+  }
+}
+
+/**
+ * Decomposes every coefficient of an N-coefficient torus polynomial. Output is level-major:
+ * digits of level j form the polynomial out[(j − 1)·N .. j·N) (i64), ready for the FFT.
+ */
+export function decomposePolynomial(poly: usize, polySize: i32, baseLog: u32, levels: u32, out: usize): void {
+  const levelStride = <usize>polySize << 3;
+  for (let c = 0; c < polySize; c++) {
+    decomposeInto(load<u64>(poly + (<usize>c << 3)), baseLog, levels, out + (<usize>c << 3), levelStride);
+  }
+}
+
+/** Recomposes Σ_j d_j · q/B^j (the inverse of the decomposition, for tests). */
+export function recompose(digits: usize, baseLog: u32, levels: u32, strideBytes: usize): u64 {
+  let t: u64 = 0;
+  for (let j: u32 = 0; j < levels; j++) {
+    const weight: u64 = <u64>1 << (64 - baseLog * (j + 1));
+    t += <u64>load<i64>(digits + <usize>j * strideBytes) * weight;
+  }
+  return t;
+}

@@ -1,0 +1,231 @@
+// The client's secret key: never leaves the client. It encrypts, decrypts and generates the
+// evaluation keys the server needs (SPEC §3). The secret lives in wasm memory and is wiped on free().
+import type { EngineCore, LoadedParameters } from "./core.js";
+import { SizeOf, randomSeed } from "./core.js";
+import type { Encoding } from "./encoding.js";
+import { defaultEncoding, encodeMessage, decodePhase } from "./encoding.js";
+import { Ciphertext, SeededCiphertextList } from "./ciphertext.js";
+import { EvaluationKeys } from "./evaluation-keys.js";
+import { ObjectKind, allocateObject, decodeObject, ByteReader, ByteWriter } from "./format.js";
+import { CorruptError, InvalidArgumentError } from "./errors.js";
+
+export interface EncryptOptions {
+  encoding?: Encoding;
+}
+export interface EncryptManyOptions extends EncryptOptions {
+  /** Keep only seed + bodies (8 bytes per value on the wire). Default true. */
+  seeded?: boolean;
+}
+
+function packBits(words: BigUint64Array): Uint8Array {
+  const out = new Uint8Array(Math.ceil(words.length / 8));
+  words.forEach((w, i) => {
+    if (w !== 0n) out[i >> 3]! |= 1 << (i & 7);
+  });
+  return out;
+}
+
+function unpackBits(bits: Uint8Array, into: BigUint64Array): void {
+  for (let i = 0; i < into.length; i++) into[i] = BigInt((bits[i >> 3]! >> (i & 7)) & 1);
+  const spare = bits.length * 8 - into.length;
+  if (spare > 0 && bits[bits.length - 1]! >> (8 - spare) !== 0) {
+    throw new CorruptError("Client key has bits set past the end of a key.");
+  }
+}
+
+export class ClientKey {
+  readonly core: EngineCore;
+  readonly params: LoadedParameters;
+  /** The set's default encoding (p = message·carry with a padding bit). */
+  readonly encoding: Encoding;
+  #pointer: number;
+  readonly #release: () => void;
+
+  private constructor(core: EngineCore, params: LoadedParameters, pointer: number) {
+    this.core = core;
+    this.params = params;
+    this.encoding = defaultEncoding(params.set);
+    this.#pointer = pointer;
+    const wasm = core.wasm;
+    this.#release = core.track(this, () => wasm.secretKeysFree(pointer)); // wipes the key bytes
+  }
+
+  /** Fresh uniform binary keys from the host's CSPRNG (crypto.getRandomValues). */
+  static generate(core: EngineCore, params: LoadedParameters): ClientKey {
+    const keySeed = core.copyIn(randomSeed());
+    const noiseSeed = core.copyIn(randomSeed());
+    try {
+      return new ClientKey(core, params, core.wasm.secretKeysGenerate(params.pointer, keySeed, noiseSeed));
+    } finally {
+      core.wasm.wipe(keySeed, 32);
+      core.wasm.wipe(noiseSeed, 32);
+      core.wasm.dealloc(keySeed);
+      core.wasm.dealloc(noiseSeed);
+    }
+  }
+
+  private get pointer(): number {
+    if (this.#pointer === 0) throw new InvalidArgumentError("This client key was freed.");
+    return this.#pointer;
+  }
+
+  /** A fresh public mask seed drawn from the key's secret stream. */
+  private drawSeed(): Uint8Array {
+    const ptr = this.core.allocate(32);
+    this.core.wasm.secretKeysDrawSeed(this.pointer, ptr);
+    const seed = this.core.copyOut(ptr, 32);
+    this.core.wasm.dealloc(ptr);
+    return seed;
+  }
+
+  /** Encrypts one message (an integer of the encoding) under the big key. */
+  encrypt(message: number | bigint, options: EncryptOptions = {}): Ciphertext {
+    const encoding = options.encoding ?? this.encoding;
+    const { core, params } = this;
+    const ct = Ciphertext.allocate(core, params, "big", encoding);
+    const scratch = core.allocate(8 + 32);
+    core.wasm.secretKeysDrawSeed(this.pointer, scratch + 8);
+    core.u64(scratch, 1)[0] = encodeMessage(message, encoding);
+    core.wasm.encryptList(this.pointer, ct.pointer, scratch, 1, scratch + 8, 0);
+    core.wasm.dealloc(scratch);
+    return ct;
+  }
+
+  /** Encrypts under the small key (dimension n) with the LWE noise: bootstrap inputs in tests. */
+  encryptSmall(message: number | bigint, options: EncryptOptions = {}): Ciphertext {
+    const encoding = options.encoding ?? this.encoding;
+    const { core, params } = this;
+    const ct = Ciphertext.allocate(core, params, "small", encoding);
+    const seed = core.copyIn(this.drawSeed());
+    core.wasm.encryptSmall(this.pointer, ct.pointer, encodeMessage(message, encoding), seed, 0);
+    core.wasm.dealloc(seed);
+    return ct;
+  }
+
+  /** Encrypts a vector; seeded (default) keeps one 32-byte seed and one body per value. */
+  encryptMany(messages: ArrayLike<number | bigint>, options: EncryptManyOptions & { seeded: false }): Ciphertext[];
+  encryptMany(messages: ArrayLike<number | bigint>, options?: EncryptManyOptions): SeededCiphertextList;
+  encryptMany(messages: ArrayLike<number | bigint>, options: EncryptManyOptions = {}): SeededCiphertextList | Ciphertext[] {
+    const encoding = options.encoding ?? this.encoding;
+    const { core, params } = this;
+    const count = messages.length;
+    const seed = this.drawSeed();
+    const plaintexts = core.allocate(Math.max(count, 1) * 8);
+    const seedPtr = core.copyIn(seed);
+    try {
+      const view = core.u64(plaintexts, count);
+      for (let j = 0; j < count; j++) view[j] = encodeMessage(messages[j]!, encoding);
+      if (options.seeded === false) {
+        const ctBytes = params.size(SizeOf.BigCiphertext);
+        const out = core.allocate(Math.max(count * ctBytes, 8));
+        core.wasm.encryptList(this.pointer, out, plaintexts, count, seedPtr, 0);
+        const cts = Array.from({ length: count }, (_, j) => {
+          const ct = Ciphertext.allocate(core, params, "big", encoding);
+          core.bytes(ct.pointer, ctBytes).set(core.bytes(out + j * ctBytes, ctBytes));
+          return ct;
+        });
+        core.wasm.dealloc(out);
+        return cts;
+      }
+      const bodies = core.allocate(Math.max(count, 1) * 8);
+      core.wasm.encryptListSeeded(this.pointer, bodies, plaintexts, count, seedPtr, 0);
+      const copy = new BigUint64Array(count);
+      copy.set(core.u64(bodies, count));
+      core.wasm.dealloc(bodies);
+      return new SeededCiphertextList(core, params, encoding, seed, 0, copy);
+    } finally {
+      core.wasm.wipe(plaintexts, Math.max(count, 1) * 8);
+      core.wasm.dealloc(plaintexts);
+      core.wasm.dealloc(seedPtr);
+    }
+  }
+
+  /** The phase φ = b − ⟨a, s⟩ (message·Δ + noise), for noise measurements. */
+  phase(ct: Ciphertext): bigint {
+    this.checkCiphertext(ct);
+    const raw = ct.keyKind === "big" ? this.core.wasm.phaseBig(this.pointer, ct.pointer) : this.core.wasm.phaseSmall(this.pointer, ct.pointer);
+    return BigInt.asUintN(64, raw);
+  }
+
+  /** Decrypts: round(φ/Δ) mod p under the ciphertext's (or the given) encoding. */
+  decrypt(ct: Ciphertext, options: EncryptOptions = {}): number {
+    return decodePhase(this.phase(ct), options.encoding ?? ct.encoding);
+  }
+
+  decryptMany(cts: readonly Ciphertext[], options: EncryptOptions = {}): number[] {
+    return cts.map((ct) => this.decrypt(ct, options));
+  }
+
+  /** Generates the compressed evaluation keys (keyswitching + bootstrapping bodies and a seed). */
+  generateEvaluationKeys(): EvaluationKeys {
+    const { core, params } = this;
+    const seed = this.drawSeed();
+    const bskBytes = params.size(SizeOf.CompressedBskBodies);
+    const kskBytes = params.size(SizeOf.CompressedKskBodies);
+    const seedPtr = core.copyIn(seed);
+    const bsk = core.allocate(bskBytes);
+    const ksk = core.allocate(kskBytes);
+    try {
+      core.wasm.generateEvaluationKeys(this.pointer, seedPtr, bsk, ksk);
+      return new EvaluationKeys(params.set, params.fingerprint, seed, core.copyOut(bsk, bskBytes), core.copyOut(ksk, kskBytes));
+    } finally {
+      core.wasm.dealloc(seedPtr);
+      core.wasm.dealloc(bsk);
+      core.wasm.dealloc(ksk);
+    }
+  }
+
+  /** Container payload: n, k·N, then both keys as packed bits (SPEC §7.1). */
+  serialize(): Uint8Array {
+    const { core, params } = this;
+    const small = packBits(core.u64(core.wasm.secretKeysSmallKey(this.pointer), params.smallDimension));
+    const big = packBits(core.u64(core.wasm.secretKeysGlweKey(this.pointer), params.bigDimension));
+    const object = allocateObject(ObjectKind.ClientKey, params.fingerprint, 8 + small.length + big.length);
+    new ByteWriter(object.payload).u32(params.smallDimension).u32(params.bigDimension).bytes(small).bytes(big);
+    small.fill(0);
+    big.fill(0);
+    return object.seal();
+  }
+
+  static deserialize(core: EngineCore, params: LoadedParameters, bytes: Uint8Array, maxBytes?: number): ClientKey {
+    const { payload } = decodeObject(bytes, { kind: ObjectKind.ClientKey, fingerprint: params.fingerprint, maxBytes });
+    const r = new ByteReader(payload);
+    const n = r.u32();
+    const bigN = r.u32();
+    if (n !== params.smallDimension || bigN !== params.bigDimension) {
+      throw new CorruptError(`Client key dimensions ${n}/${bigN} do not match the parameter set (${params.smallDimension}/${params.bigDimension}).`);
+    }
+    const smallBits = r.bytes(Math.ceil(n / 8));
+    const bigBits = r.bytes(Math.ceil(bigN / 8));
+    r.expectEnd();
+    const noiseSeed = core.copyIn(randomSeed());
+    const pointer = core.wasm.secretKeysAllocate(params.pointer, noiseSeed);
+    core.wasm.wipe(noiseSeed, 32);
+    core.wasm.dealloc(noiseSeed);
+    const key = new ClientKey(core, params, pointer);
+    try {
+      unpackBits(smallBits, core.u64(core.wasm.secretKeysSmallKey(pointer), n));
+      unpackBits(bigBits, core.u64(core.wasm.secretKeysGlweKey(pointer), bigN));
+    } catch (e) {
+      key.free();
+      throw e;
+    }
+    core.wasm.secretKeysFinish(pointer);
+    return key;
+  }
+
+  private checkCiphertext(ct: Ciphertext): void {
+    if (ct.params !== this.params) {
+      throw new InvalidArgumentError(`Ciphertext is for parameter set "${ct.params.set.name}", this key for "${this.params.set.name}".`);
+    }
+  }
+
+  free(): void {
+    if (this.#pointer === 0) return;
+    this.#pointer = 0;
+    this.#release();
+  }
+  [Symbol.dispose](): void {
+    this.free();
+  }
+}

@@ -1,0 +1,241 @@
+// The server side of the engine: evaluation keys expanded (keyswitching key in full,
+// bootstrapping key in the Fourier domain), bootstrapping and leveled operations on ciphertexts.
+// It holds no secret. Expanded keys can be exported once and handed to other engine instances
+// (worker threads) so no worker recomputes the transforms.
+import type { EngineCore, LoadedParameters } from "./core.js";
+import { SizeOf } from "./core.js";
+import { Ciphertext } from "./ciphertext.js";
+import type { EvaluationKeys } from "./evaluation-keys.js";
+import type { Encoding } from "./encoding.js";
+import { defaultEncoding, encodeMessage, makeEncoding } from "./encoding.js";
+import { LookupTable, tableCoefficients, manyTableCoefficients } from "./lookup-table.js";
+import { InvalidArgumentError, ParameterMismatchError } from "./errors.js";
+
+/** Expanded keys as plain bytes, to copy into another engine instance (e.g. a worker). */
+export interface ExpandedKeys {
+  readonly fingerprint: Uint8Array;
+  readonly keyswitchKey: Uint8Array;
+  readonly fourierBootstrapKey: Uint8Array;
+}
+
+export interface LookupTableOptions {
+  /** Encoding of the inputs (default: the set's default encoding). */
+  input?: Encoding;
+  /** Encoding of the outputs (default: the input encoding). */
+  output?: Encoding;
+}
+
+export class Evaluator {
+  readonly core: EngineCore;
+  readonly params: LoadedParameters;
+  readonly encoding: Encoding;
+  #pointer: number;
+  readonly #release: () => void;
+
+  private constructor(core: EngineCore, params: LoadedParameters, pointer: number) {
+    this.core = core;
+    this.params = params;
+    this.encoding = defaultEncoding(params.set);
+    this.#pointer = pointer;
+    const wasm = core.wasm;
+    this.#release = core.track(this, () => wasm.evaluatorFree(pointer));
+  }
+
+  /** Expands compressed keys: regenerates masks from the seed, transforms the BSK. */
+  static fromKeys(core: EngineCore, params: LoadedParameters, keys: EvaluationKeys): Evaluator {
+    const seed = core.copyIn(keys.seed);
+    const bsk = core.copyIn(keys.bootstrapBodies);
+    const ksk = core.copyIn(keys.keyswitchBodies);
+    try {
+      return new Evaluator(core, params, core.wasm.evaluatorCreate(params.pointer, seed, bsk, ksk));
+    } finally {
+      core.wasm.dealloc(seed);
+      core.wasm.dealloc(bsk);
+      core.wasm.dealloc(ksk);
+    }
+  }
+
+  /** Builds an evaluator from keys another instance expanded (one copy, no transforms). */
+  static fromExpanded(core: EngineCore, params: LoadedParameters, expanded: ExpandedKeys): Evaluator {
+    const kskBytes = params.size(SizeOf.ExpandedKsk);
+    const bskBytes = params.size(SizeOf.FourierBsk);
+    if (expanded.keyswitchKey.length !== kskBytes || expanded.fourierBootstrapKey.length !== bskBytes) {
+      throw new InvalidArgumentError(`Expanded keys have the wrong size for parameter set "${params.set.name}".`);
+    }
+    const ksk = core.copyIn(expanded.keyswitchKey);
+    const bsk = core.copyIn(expanded.fourierBootstrapKey);
+    return new Evaluator(core, params, core.wasm.evaluatorFromExpanded(params.pointer, ksk, bsk, 1));
+  }
+
+  private get pointer(): number {
+    if (this.#pointer === 0) throw new InvalidArgumentError("This evaluator was freed.");
+    return this.#pointer;
+  }
+
+  /** Bytes of wasm memory the expanded keys occupy. */
+  get expandedKeyBytes(): number {
+    return this.params.size(SizeOf.ExpandedKsk) + this.params.size(SizeOf.FourierBsk);
+  }
+
+  /** Copies the expanded keys out (to hand to a worker's engine: Evaluator.fromExpanded). */
+  exportExpandedKeys(): ExpandedKeys {
+    const { core } = this;
+    return {
+      fingerprint: this.params.fingerprint,
+      keyswitchKey: core.copyOut(core.wasm.evaluatorKeyswitchKey(this.pointer), this.params.size(SizeOf.ExpandedKsk)),
+      fourierBootstrapKey: core.copyOut(core.wasm.evaluatorFourierBootstrapKey(this.pointer), this.params.size(SizeOf.FourierBsk)),
+    };
+  }
+
+  // ---- lookup tables ----
+
+  lookupTable(f: (m: number) => number, options: LookupTableOptions = {}): LookupTable {
+    const input = options.input ?? this.encoding;
+    const output = options.output ?? input;
+    const N = this.params.set.polynomialSize;
+    return new LookupTable(this.core, this.params, tableCoefficients(N, f, input, output), output);
+  }
+
+  /** Several functions in one table (many-LUT): inputs must stay below p / fs.length. */
+  manyLookupTable(fs: readonly ((m: number) => number)[], options: LookupTableOptions = {}): LookupTable {
+    const input = options.input ?? this.encoding;
+    const output = options.output ?? input;
+    const N = this.params.set.polynomialSize;
+    const { coefficients, stride } = manyTableCoefficients(N, fs, input, output);
+    return new LookupTable(this.core, this.params, coefficients, output, fs.length, stride);
+  }
+
+  /** Raw table coefficients (N u64), for callers building their own encodings. */
+  lookupTableFromCoefficients(coefficients: BigUint64Array, output: Encoding): LookupTable {
+    return new LookupTable(this.core, this.params, coefficients, output);
+  }
+
+  // ---- bootstrapping ----
+
+  /** KS: big-key → small-key ciphertext. */
+  keyswitch(ct: Ciphertext): Ciphertext {
+    this.check(ct, "big");
+    const out = Ciphertext.allocate(this.core, this.params, "small", ct.encoding);
+    this.core.wasm.evaluatorKeyswitch(this.pointer, out.pointer, ct.pointer);
+    return out;
+  }
+
+  /** PBS alone on a small-key ciphertext. */
+  bootstrapSmall(ct: Ciphertext, lut: LookupTable): Ciphertext {
+    this.check(ct, "small");
+    this.checkTable(lut);
+    const out = Ciphertext.allocate(this.core, this.params, "big", lut.output);
+    this.core.wasm.evaluatorBootstrapSmall(this.pointer, out.pointer, ct.pointer, lut.pointer);
+    return out;
+  }
+
+  /** KS then PBS: a big-key ciphertext of m → a fresh big-key ciphertext of f(m). */
+  bootstrap(ct: Ciphertext, lut: LookupTable): Ciphertext {
+    this.check(ct, "big");
+    this.checkTable(lut);
+    const out = Ciphertext.allocate(this.core, this.params, "big", lut.output);
+    this.core.wasm.evaluatorBootstrap(this.pointer, out.pointer, ct.pointer, lut.pointer);
+    return out;
+  }
+
+  /** Many-LUT: one KS and one blind rotation, one output per packed function. */
+  bootstrapMany(ct: Ciphertext, lut: LookupTable): Ciphertext[] {
+    this.check(ct, "big");
+    this.checkTable(lut);
+    const { core, params } = this;
+    const ctBytes = params.size(SizeOf.BigCiphertext);
+    const count = lut.functionCount;
+    const out = core.allocate(ctBytes * count);
+    try {
+      core.wasm.evaluatorBootstrapMany(this.pointer, out, ct.pointer, lut.pointer, count, lut.stride);
+      return Array.from({ length: count }, (_, i) => {
+        const result = Ciphertext.allocate(core, params, "big", lut.output);
+        core.bytes(result.pointer, ctBytes).set(core.bytes(out + i * ctBytes, ctBytes));
+        return result;
+      });
+    } finally {
+      core.wasm.dealloc(out);
+    }
+  }
+
+  // ---- leveled operations (new ciphertexts; the *Assign variants work in place) ----
+
+  add(a: Ciphertext, b: Ciphertext): Ciphertext {
+    return this.addAssign(a.clone(), b);
+  }
+  addAssign(a: Ciphertext, b: Ciphertext): Ciphertext {
+    this.checkPair(a, b);
+    this.core.wasm.lweAddAssign(a.pointer, b.pointer, a.dimension);
+    return a;
+  }
+  sub(a: Ciphertext, b: Ciphertext): Ciphertext {
+    return this.subAssign(a.clone(), b);
+  }
+  subAssign(a: Ciphertext, b: Ciphertext): Ciphertext {
+    this.checkPair(a, b);
+    this.core.wasm.lweSubAssign(a.pointer, b.pointer, a.dimension);
+    return a;
+  }
+  negate(a: Ciphertext): Ciphertext {
+    const out = a.clone();
+    this.core.wasm.lweNegateAssign(out.pointer, out.dimension);
+    return out;
+  }
+  multiplyByInteger(a: Ciphertext, scalar: number | bigint): Ciphertext {
+    return this.multiplyByIntegerAssign(a.clone(), scalar);
+  }
+  multiplyByIntegerAssign(a: Ciphertext, scalar: number | bigint): Ciphertext {
+    const c = typeof scalar === "bigint" ? scalar : BigInt(checkInteger(scalar));
+    this.core.wasm.lweMulScalarAssign(a.pointer, a.dimension, BigInt.asIntN(64, c));
+    return a;
+  }
+  /** Adds a cleartext message (encoded with the ciphertext's encoding): no noise added. */
+  addPlaintext(a: Ciphertext, message: number | bigint): Ciphertext {
+    return this.addPlaintextAssign(a.clone(), message);
+  }
+  addPlaintextAssign(a: Ciphertext, message: number | bigint): Ciphertext {
+    this.core.wasm.lweAddPlaintextAssign(a.pointer, a.dimension, encodeMessage(message, a.encoding));
+    return a;
+  }
+  /** A noiseless encryption of a public constant (anyone can make it). */
+  trivial(message: number | bigint, encoding: Encoding = this.encoding): Ciphertext {
+    const ct = Ciphertext.allocate(this.core, this.params, "big", encoding);
+    this.core.wasm.lweTrivial(ct.pointer, ct.dimension, encodeMessage(message, encoding));
+    return ct;
+  }
+
+  /** An encoding of this set with another modulus / scale (see encoding.ts). */
+  encodingFor(modulus: number, delta?: bigint, signed = false): Encoding {
+    return makeEncoding({ modulus, delta, signed });
+  }
+
+  private check(ct: Ciphertext, keyKind: "big" | "small"): void {
+    if (ct.params.set !== this.params.set) {
+      throw new ParameterMismatchError(`"${this.params.set.name}"`, `"${ct.params.set.name}"`);
+    }
+    if (ct.keyKind !== keyKind) {
+      throw new InvalidArgumentError(`Expected a ${keyKind}-key ciphertext, got a ${ct.keyKind}-key one.`);
+    }
+  }
+  private checkTable(lut: LookupTable): void {
+    if (lut.params.set !== this.params.set) throw new ParameterMismatchError(`"${this.params.set.name}"`, `"${lut.params.set.name}"`);
+  }
+  private checkPair(a: Ciphertext, b: Ciphertext): void {
+    this.check(a, a.keyKind);
+    this.check(b, a.keyKind);
+  }
+
+  free(): void {
+    if (this.#pointer === 0) return;
+    this.#pointer = 0;
+    this.#release();
+  }
+  [Symbol.dispose](): void {
+    this.free();
+  }
+}
+
+function checkInteger(m: number): number {
+  if (!Number.isSafeInteger(m)) throw new InvalidArgumentError(`Expected an integer, got ${m}.`);
+  return m;
+}
