@@ -169,3 +169,6 @@ export function testGlweEncryptPhase(keysPtr: usize, phaseOut: usize, plaintext:
   heap.free(ct);
   heap.free(scratch);
 }
+
+/** Fast (SIMD) and scalar polynomial decompositions, for testing them against each other. */
+export { decomposePolynomial, decomposePolynomialScalar } from "./torus";

@@ -24,8 +24,23 @@ export function polySubAssign(dst: usize, src: usize, polySize: i32): void {
  * and −v for m = all ones.
  */
 @inline function rotateRange(out: usize, input: usize, count: i32, signMask: u64, subtractInput: usize): void {
-  // out[j] = ±input[j] (− subtractInput[j] when subtractInput ≠ 0), for j < count.
-  for (let j = 0; j < count; j++) {
+  // out[j] = ±input[j] (− subtractInput[j] when subtractInput ≠ 0), for j < count; two lanes at
+  // a time (unaligned loads: the ranges start wherever the rotation puts them).
+  const sign = i64x2.splat(signMask);
+  let j = 0;
+  if (subtractInput != 0) {
+    for (; j + 1 < count; j += 2) {
+      const o = <usize>j << 3;
+      const v = i64x2.sub(v128.xor(v128.load(input + o), sign), sign);
+      v128.store(out + o, i64x2.sub(v, v128.load(subtractInput + o)));
+    }
+  } else {
+    for (; j + 1 < count; j += 2) {
+      const o = <usize>j << 3;
+      v128.store(out + o, i64x2.sub(v128.xor(v128.load(input + o), sign), sign));
+    }
+  }
+  for (; j < count; j++) {
     const o = <usize>j << 3;
     let v = (load<u64>(input + o) ^ signMask) - signMask;
     if (subtractInput != 0) v -= load<u64>(subtractInput + o);

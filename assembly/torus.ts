@@ -56,10 +56,37 @@
 }
 
 /**
- * Decomposes every coefficient of an N-coefficient torus polynomial. Output is level-major:
- * digits of level j form the polynomial out[(j − 1)·N .. j·N) (i64), ready for the FFT.
+ * Decomposes every coefficient of an N-coefficient torus polynomial (N even). Output is
+ * level-major: digits of level j form the polynomial out[(j − 1)·N .. j·N) (i64), ready for the
+ * FFT. Same arithmetic as decomposeInto, two coefficients per v128 (tested against it); the carry
+ * is the comparison mask (−1 or 0) negated.
  */
 export function decomposePolynomial(poly: usize, polySize: i32, baseLog: u32, levels: u32, out: usize): void {
+  const levelStride = <usize>polySize << 3;
+  const dropped = 64 - baseLog * levels;
+  const mask = i64x2.splat((<i64>1 << baseLog) - 1);
+  const halfBase = i64x2.splat(<i64>1 << (baseLog - 1));
+  const one = i64x2.splat(1);
+  for (let c = 0; c < polySize; c += 2) {
+    const offset = <usize>c << 3;
+    const t = v128.load(poly + offset);
+    // roundToTopBits: ((t >> (dropped − 1)) + 1) >> 1, masked to baseLog·levels bits
+    let rest = dropped == 0 ? t : i64x2.shr_u(i64x2.add(i64x2.shr_u(t, dropped - 1), one), 1);
+    if (dropped != 0) rest = v128.and(rest, i64x2.splat((<i64>1 << (64 - dropped)) - 1));
+    for (let j = <i32>levels - 1; j >= 0; j--) {
+      const raw = v128.and(rest, mask);
+      rest = i64x2.shr_u(rest, baseLog);
+      const above = i64x2.gt_s(raw, halfBase);
+      const tieOdd = v128.and(i64x2.eq(raw, halfBase), i64x2.eq(v128.and(rest, one), one));
+      const carry = i64x2.neg(v128.or(above, tieOdd)); // 1 where a carry goes up, else 0
+      rest = i64x2.add(rest, carry);
+      v128.store(out + <usize>j * levelStride + offset, i64x2.sub(raw, i64x2.shl(carry, baseLog)));
+    }
+  }
+}
+
+/** The clear scalar version of decomposePolynomial (reference for tests). */
+export function decomposePolynomialScalar(poly: usize, polySize: i32, baseLog: u32, levels: u32, out: usize): void {
   const levelStride = <usize>polySize << 3;
   for (let c = 0; c < polySize; c++) {
     decomposeInto(load<u64>(poly + (<usize>c << 3)), baseLog, levels, out + (<usize>c << 3), levelStride);
