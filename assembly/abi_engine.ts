@@ -23,7 +23,7 @@ export {
   lweAddAssign, lweSubAssign, lweNegateAssign, lweMulScalarAssign, lweAddPlaintextAssign, lweTrivial,
 } from "./lwe";
 export { sampleExtract } from "./glwe";
-export { modulusSwitch } from "./torus";
+export { modulusSwitchCentered, modulusSwitchPlain } from "./modulus_switch";
 
 // ---- parameters ---------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 // Programmable bootstrapping (Chillotti et al. 2020, Alg. 3; Chillotti, Joye, Paillier 2021):
 // from an LWE ciphertext of μ under the small key s' (dimension n), compute an LWE ciphertext of
 // f(μ) under the big key with fresh, fixed noise:
-//   1. modulus switch: ã_i = round(a_i·2N/q), b̃ = round(b·2N/q)     (torus.ts)
+//   1. modulus switch: ã_i = round(a_i·2N/q), b̃ = round(b·2N/q), mean-compensated (modulus_switch.ts)
 //   2. blind rotation: ACC ← X^{−b̃}·V (trivial GLWE of the lookup table V), then for each i
 //      ACC ← ACC + BSK_i ⊡ (X^{ã_i}·ACC − ACC)   (a CMux: picks X^{ã_i}·ACC when s'_i = 1),
 //      ending with ACC = GLWE( X^{−(b̃ − Σ ã_i s'_i)} · V )
@@ -20,7 +20,7 @@ import { Params } from "./params";
 import { glweEncrypt, sampleExtract } from "./glwe";
 import { ggswRowPlaintext, glweToFourier, externalProductFourier } from "./ggsw";
 import { fftPlan, fftBackwardAddTorus } from "./fft";
-import { modulusSwitch } from "./torus";
+import { modulusSwitchCentered } from "./modulus_switch";
 import { polyMonomialMul, polyMonomialMulMinusOne } from "./polynomial";
 
 /** Bytes of one stored (compressed) body coefficient. */
@@ -131,6 +131,8 @@ export class BootstrapWorkspace {
   digits: usize;
   /** One digit polynomial's transform: N f64. */
   digitFourier: usize;
+  /** The switched mask ã: n i32. */
+  switchedMask: usize;
 }
 
 export function bootstrapWorkspaceCreate(paramsPtr: usize, fourierBsk: usize): usize {
@@ -146,6 +148,7 @@ export function bootstrapWorkspaceCreate(paramsPtr: usize, fourierBsk: usize): u
   w.productFourier = heap.alloc(glweBytes);
   w.digits = heap.alloc(<usize>p.pbsLevel * polyBytes);
   w.digitFourier = heap.alloc(polyBytes);
+  w.switchedMask = heap.alloc(<usize>p.lweDimension << 2);
   return changetype<usize>(w);
 }
 
@@ -156,6 +159,7 @@ export function bootstrapWorkspaceFree(ptr: usize): void {
   heap.free(w.productFourier);
   heap.free(w.digits);
   heap.free(w.digitFourier);
+  heap.free(w.switchedMask);
   heap.free(ptr);
 }
 
@@ -175,12 +179,12 @@ export function blindRotate(workspacePtr: usize, input: usize, lut: usize): void
   const twoN = N << 1;
 
   // ACC = (0, …, 0, X^{−b̃}·V); X^{−b̃} = X^{2N − b̃}.
-  const bTilde = <i32>modulusSwitch(load<u64>(input + (<usize>p.lweDimension << 3)), logTwoN);
+  const bTilde = modulusSwitchCentered(input, p.lweDimension, logTwoN, w.switchedMask);
   memory.fill(w.acc, 0, <usize>k * polyBytes);
   polyMonomialMul(w.acc + <usize>k * polyBytes, lut, N, (twoN - bTilde) & (twoN - 1));
 
   for (let t = 0; t < p.lweDimension; t++) {
-    const aTilde = <i32>modulusSwitch(load<u64>(input + (<usize>t << 3)), logTwoN);
+    const aTilde = load<i32>(w.switchedMask + (<usize>t << 2));
     if (aTilde == 0) continue; // X^0 − 1 = 0: this CMux leaves ACC unchanged (public data)
     for (let c = 0; c <= k; c++) {
       polyMonomialMulMinusOne(w.difference + <usize>c * polyBytes, w.acc + <usize>c * polyBytes, N, aTilde);

@@ -22,14 +22,6 @@
 }
 
 /**
- * Modulus switch from q = 2^64 to 2N: ã = round(t · 2N / q) mod 2N.
- * `logTwoN` = log2(2N). The rounding error is uniform-like in (−q/4N, q/4N] on the torus.
- */
-@inline export function modulusSwitch(t: u64, logTwoN: u32): u32 {
-  return <u32>roundToTopBits(t, logTwoN);
-}
-
-/**
  * Signed gadget decomposition with base B = 2^baseLog and `levels` levels:
  * t ≈ Σ_{j=1..l} d_j · q / B^j with every digit d_j ∈ [−B/2, B/2].
  * The input is first rounded to its top baseLog·levels bits (the closest representable value),

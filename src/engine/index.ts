@@ -22,7 +22,7 @@ export {
   PARAMETER_SETS, TUNIFORM_BOUND_FLOOR, FINGERPRINT_BYTES, securityCheck, validateParameterSet,
   customParameterSet, minimalTUniformBound, minimalGaussianLog2StdDev, parameterFingerprint,
   parameterSetByFingerprint, canonicalParameterBytes, fnv1a64, derivedSizes, tUniformIntegerVariance,
-  freshLweVariance, keyswitchVariance, modulusSwitchVariance, pbsOutputVariance,
+  freshLweVariance, keyswitchVariance, modulusSwitchVariance, plainModulusSwitchVariance, pbsOutputVariance,
   erfc, log2Erfc, pFailFromVariance, log2PFailFromVariance,
 } from "./params.js";
 export type {

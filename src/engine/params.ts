@@ -507,10 +507,20 @@ export function keyswitchVariance(p: ParameterSet, outputModulusLog2 = 64): numb
 }
 
 /**
- * Additive variance of rounding an n-dimensional LWE ciphertext from q to 2N:
- *   n·(q⁻²/48 + (2N)⁻²/24) − q⁻²/12 + (2N)⁻²/12.
+ * Variance of the mean-compensated modulus switch to 2N (assembly/modulus_switch.ts):
+ * (n/48 + 1/12)·(2N)^−2. The mask's rounding errors e_i ~ U[−½, ½) (units of 1/2N) meet the key
+ * only through Σ e_i (s_i − ½) once the public part ½·Σ e_i is subtracted from the body, and
+ * (s_i − ½)² = ¼ for a binary key: n·(1/12)·(1/4); the body's own rounding adds 1/12.
+ * (The plain switch, tfhe-rs's formula n·(q^−2/48 + (2N)^−2/24) − q^−2/12 + (2N)^−2/12, is
+ * plainModulusSwitchVariance.)
  */
 export function modulusSwitchVariance(p: ParameterSet): number {
+  const inverseTwoNSquared = (2 * p.polynomialSize) ** -2;
+  return (p.lweDimension / 48 + 1 / 12) * inverseTwoNSquared;
+}
+
+/** The plain (uncompensated) switch, as tfhe-rs's noise formulas give it (for comparison). */
+export function plainModulusSwitchVariance(p: ParameterSet): number {
   const inverseTwoNSquared = (2 * p.polynomialSize) ** -2;
   return (
     p.lweDimension * (INVERSE_MODULUS_SQUARED / 48 + inverseTwoNSquared / 24) -
