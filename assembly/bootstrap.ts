@@ -125,11 +125,11 @@ export class BootstrapWorkspace {
   acc: usize;
   /** X^ã·ACC − ACC: (k+1)·N u64. */
   difference: usize;
-  /** External-product output, Fourier: (k+1)·N f64. */
+  /** External-product output, Fourier: (k+1)·N f64 (overwritten each step). */
   productFourier: usize;
   /** Decomposition digits: l·N i64. */
   digits: usize;
-  /** One digit polynomial's transform: N f64. */
+  /** The digit polynomials' transforms: (k+1)·l·N f64. */
   digitFourier: usize;
   /** The switched mask ã: n i32. */
   switchedMask: usize;
@@ -147,7 +147,7 @@ export function bootstrapWorkspaceCreate(paramsPtr: usize, fourierBsk: usize): u
   w.difference = heap.alloc(glweBytes);
   w.productFourier = heap.alloc(glweBytes);
   w.digits = heap.alloc(<usize>p.pbsLevel * polyBytes);
-  w.digitFourier = heap.alloc(polyBytes);
+  w.digitFourier = heap.alloc(<usize>(p.glweDimension + 1) * <usize>p.pbsLevel * polyBytes);
   w.switchedMask = heap.alloc(<usize>p.lweDimension << 2);
   return changetype<usize>(w);
 }
@@ -189,7 +189,6 @@ export function blindRotate(workspacePtr: usize, input: usize, lut: usize): void
     for (let c = 0; c <= k; c++) {
       polyMonomialMulMinusOne(w.difference + <usize>c * polyBytes, w.acc + <usize>c * polyBytes, N, aTilde);
     }
-    memory.fill(w.productFourier, 0, glweBytes);
     externalProductFourier(
       w.productFourier, w.difference, w.fourierBsk + <usize>t * ggswFourierBytes, k, N,
       p.pbsBaseLog, p.pbsLevel, w.plan, w.digits, w.digitFourier,

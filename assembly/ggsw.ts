@@ -11,7 +11,7 @@
 // encryption of μ·phase(C) + (decomposition error)·μ + Σ D·E. Products run in the Fourier
 // domain (fft.ts), where the GGSW is stored once: (k+1)·l rows × (k+1) transforms of N f64.
 
-import { fftForwardTorus, fftForwardI64, fourierMulAdd } from "./fft";
+import { fftForwardTorus, fftForwardI64 } from "./fft";
 import { decomposePolynomial } from "./torus";
 
 /** g_j = q / B^j = 2^(64 − β·j). */
@@ -50,23 +50,52 @@ export function glweToFourier(fourier: usize, glwe: usize, glweDimension: i32, p
 }
 
 /**
- * Fourier-domain part of the external product: outFourier (k+1 transforms, must be zeroed by the
- * caller) += Σ_{i,j} FFT(D_{i,j}) ⊙ row(i, j). `digits`: l·N i64; `digitFourier`: N f64.
+ * Σ_r inputs[r] ⊙ rows[r][c] for every output component c (complex pointwise, split layout),
+ * written (not accumulated) to outFourier[c]. One pass per output, the sum kept in registers:
+ * half the memory traffic of (k+1)·l separate multiply-accumulates.
+ * inputs: R transforms of N f64; rows: GGSW rows, each (k+1) transforms; R = (k+1)·l.
+ */
+function fourierRowProducts(outFourier: usize, inputs: usize, ggsw: usize, rowCount: i32, glweDimension: i32, polySize: i32): void {
+  const polyBytes = <usize>polySize << 3;
+  const rowBytes = <usize>(glweDimension + 1) * polyBytes;
+  const imOffset = polyBytes >> 1;
+  for (let c = 0; c <= glweDimension; c++) {
+    const out = outFourier + <usize>c * polyBytes;
+    const column = ggsw + <usize>c * polyBytes;
+    for (let off: usize = 0; off < imOffset; off += 16) {
+      let accRe = f64x2.splat(0), accIm = f64x2.splat(0);
+      for (let r = 0; r < rowCount; r++) {
+        const a = inputs + <usize>r * polyBytes + off;
+        const b = column + <usize>r * rowBytes + off;
+        const ar = v128.load(a), ai = v128.load(a + imOffset);
+        const br = v128.load(b), bi = v128.load(b + imOffset);
+        // (ar + i·ai)(br + i·bi) = (ar·br − ai·bi) + i·(ar·bi + ai·br)
+        accRe = f64x2.add(accRe, f64x2.sub(f64x2.mul(ar, br), f64x2.mul(ai, bi)));
+        accIm = f64x2.add(accIm, f64x2.add(f64x2.mul(ar, bi), f64x2.mul(ai, br)));
+      }
+      v128.store(out + off, accRe);
+      v128.store(out + off + imOffset, accIm);
+    }
+  }
+}
+
+/**
+ * Fourier-domain part of the external product: outFourier (k+1 transforms) =
+ * Σ_{i,j} FFT(D_{i,j}) ⊙ row(i, j). `digits`: l·N i64; `digitFourier`: (k+1)·l·N f64, holding
+ * the digit transforms in row order r = (j − 1)·(k+1) + i.
  */
 export function externalProductFourier(
   outFourier: usize, glwe: usize, fourierGgsw: usize, glweDimension: i32, polySize: i32,
   baseLog: u32, levels: u32, plan: usize, digits: usize, digitFourier: usize,
 ): void {
   const polyBytes = <usize>polySize << 3;
-  const rowBytes = <usize>(glweDimension + 1) * polyBytes;
-  for (let i = 0; i <= glweDimension; i++) {
+  const components = glweDimension + 1;
+  for (let i = 0; i < components; i++) {
     decomposePolynomial(glwe + <usize>i * polyBytes, polySize, baseLog, levels, digits);
     for (let j: u32 = 0; j < levels; j++) {
-      fftForwardI64(plan, digitFourier, digits + <usize>j * polyBytes);
-      const row = fourierGgsw + (<usize>j * <usize>(glweDimension + 1) + <usize>i) * rowBytes;
-      for (let c = 0; c <= glweDimension; c++) {
-        fourierMulAdd(outFourier + <usize>c * polyBytes, digitFourier, row + <usize>c * polyBytes, polySize);
-      }
+      const row = <usize>j * <usize>components + <usize>i;
+      fftForwardI64(plan, digitFourier + row * polyBytes, digits + <usize>j * polyBytes);
     }
   }
+  fourierRowProducts(outFourier, digitFourier, fourierGgsw, components * <i32>levels, glweDimension, polySize);
 }
