@@ -24,6 +24,7 @@ export {
 } from "./lwe";
 export { sampleExtract } from "./glwe";
 export { modulusSwitchCentered, modulusSwitchPlain } from "./modulus_switch";
+import { modulusSwitchCentered } from "./modulus_switch";
 
 // ---- parameters ---------------------------------------------------------------------------
 
@@ -172,3 +173,21 @@ export function testGlweEncryptPhase(keysPtr: usize, phaseOut: usize, plaintext:
 
 /** Fast (SIMD) and scalar polynomial decompositions, for testing them against each other. */
 export { decomposePolynomial, decomposePolynomialScalar } from "./torus";
+
+/**
+ * The phase of a small-key ciphertext after the mean-compensated modulus switch, in Z_2N:
+ * b̃ − Σ ã_i s'_i mod 2N (client-side diagnostics: measures the switch noise).
+ */
+export function switchedPhase(keysPtr: usize, ct: usize): i32 {
+  const keys = changetype<SecretKeys>(keysPtr);
+  const p = changetype<Params>(keys.params);
+  const n = p.lweDimension;
+  const logTwoN = <u32>p.logPolynomialSize + 1;
+  const mask = heap.alloc(<usize>n << 2);
+  let phase = modulusSwitchCentered(ct, n, logTwoN, mask);
+  for (let i = 0; i < n; i++) {
+    if (load<u64>(keys.smallKey + (<usize>i << 3)) != 0) phase -= load<i32>(mask + (<usize>i << 2));
+  }
+  heap.free(mask);
+  return phase & ((2 << p.logPolynomialSize) - 1);
+}

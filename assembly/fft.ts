@@ -46,7 +46,8 @@ class FftPlan {
   halfSize: i32;
   /** w^i = exp(iπi/N) for i < M, by pairs (i, i+1): f64x2 [Re w^i, Re w^i+1], then the Im f64x2. */
   twist: usize;
-  /** conj(w^i)/M, the untwist with the 1/M of the inverse DFT folded in. Same layout. */
+  /** conj(w^i)/(M·2^64): the untwist, with the 1/M of the inverse DFT and the 2^-64 that maps
+   *  coefficients onto the unit torus (unitTorusX2ToU64) folded in. Same layout. */
   untwist: usize;
   /** Fold twiddles, ω = exp(-2πi/M): for each pair (j, j+1), j < q even, six f64x2
    *  [Re ω^j, Im ω^j, Re ω^2j, Im ω^2j, Re ω^3j, Im ω^3j] (lanes j and j+1). */
@@ -107,7 +108,7 @@ function createPlan(polySize: i32): usize {
   let t = p.twist, u = p.untwist;
   for (let i = 0; i < m; i += 2) {
     t = storeRootPair(t, i, 1, 2 * polySize, 1.0, 1.0);
-    u = storeRootPair(u, i, 1, 2 * polySize, -1.0, 1.0 / <f64>m);
+    u = storeRootPair(u, i, 1, 2 * polySize, -1.0, TWO_POW_MINUS_64 / <f64>m);
   }
 
   // Fold: ω = exp(-2πi/M), powers 1, 2, 3 of pairs (j, j+1), j < M/4.
@@ -170,19 +171,13 @@ const MAGIC: f64 = 6755399441055744.0;
  * Lane constants. They are loaded into locals once per call: V8 rebuilds a v128 literal (three
  * instructions) at each use inside a loop, whereas a loaded local stays in a register.
  */
-const LANE_CONSTANTS: usize = memory.data<f64>([
-  MAGIC, MAGIC,
-  4294967296.0, 4294967296.0, // 2^32
-  2.3283064365386963e-10, 2.3283064365386963e-10, // 2^-32
-  18446744073709551616.0, 18446744073709551616.0, // 2^64
-  5.421010862427522e-20, 5.421010862427522e-20, // 2^-64
-], 16);
+const TWO_POW_32: f64 = 4294967296.0;
+const TWO_POW_MINUS_64: f64 = 5.421010862427522e-20;
+const LANE_CONSTANTS: usize = memory.data<f64>([MAGIC, MAGIC, TWO_POW_32, TWO_POW_32, TWO_POW_MINUS_64, TWO_POW_MINUS_64], 16);
 const LOW_32_BITS: usize = memory.data<u64>([0xffffffff, 0xffffffff], 16);
 @inline function laneMagic(): v128 { return v128.load(LANE_CONSTANTS); }
 @inline function laneTwoPow32(): v128 { return v128.load(LANE_CONSTANTS, 16); }
-@inline function laneTwoPowMinus32(): v128 { return v128.load(LANE_CONSTANTS, 32); }
-@inline function laneTwoPow64(): v128 { return v128.load(LANE_CONSTANTS, 48); }
-@inline function laneTwoPowMinus64(): v128 { return v128.load(LANE_CONSTANTS, 64); }
+@inline function laneTwoPowMinus64(): v128 { return v128.load(LANE_CONSTANTS, 32); }
 
 /** Exact conversion of two small signed integers, |x| < 2^51 (decomposition digits, key bits). */
 @inline function smallI64x2ToF64x2(x: v128, magic: v128): v128 {
@@ -198,22 +193,25 @@ const LOW_32_BITS: usize = memory.data<u64>([0xffffffff, 0xffffffff], 16);
 }
 
 /**
- * round(x) mod 2^64 (ties to even) for two f64 lanes of any magnitude below 2^1023: the lane-wise
- * twin of f64ToTorusWrapping (the tests check they agree). Every step is exact:
- *  - k = nearest(x/2^64), r = x − k·2^64 ∈ [−2^63, 2^63]: if |x| ≥ 2^63 then ulp(x) ≥ 2^11, so x
- *    and r are integers and r fits in 53 bits; otherwise k = 0 and r = x;
- *  - r = hi·2^32 + lo with hi = nearest(r/2^32) (computed by adding MAGIC, which leaves hi in the
- *    low mantissa bits of hiMagic) and lo = r − hi·2^32 ∈ [−2^31, 2^31] exact; loMagic = lo + MAGIC
- *    rounds lo, hence r (hi·2^32 is even), to the nearest integer, ties to even;
+ * round(2^64·y) mod 2^64 (ties to even) for two f64 lanes y = x/2^64 of any magnitude: y is the
+ * torus element as a real number, and the integer result its 64-bit fixed-point representative.
+ * (The backward transform folds the 2^-64 into its untwist table; scaling by a power of two is
+ * exact, so this is round(x) mod 2^64, the lane-wise twin of f64ToTorusWrapping.) Every step is
+ * exact:
+ *  - f = y − nearest(y) ∈ [−1/2, 1/2], y mod 1 (a multiple of ulp(y) no larger than 1/2);
+ *  - t = f·2^32, split as hi = nearest(t) ∈ [−2^31, 2^31] (adding MAGIC leaves hi in the low
+ *    mantissa bits of hiMagic) and d = t − hi ∈ [−1/2, 1/2];
+ *  - loMagic = d·2^32 + MAGIC rounds lo = d·2^32 to the nearest integer; as hi·2^32 is even,
+ *    hi·2^32 + round(lo) = round(f·2^64) with ties to even;
  *  - bits(hiMagic) << 32 = hi << 32 (the low 32 bits of bits(MAGIC) are zero), and
- *    bits(loMagic) − bits(MAGIC) = round(lo): their wrapping sum is round(x) mod 2^64.
+ *    bits(loMagic) − bits(MAGIC) = round(lo), so their wrapping sum is the result.
  */
-@inline function f64x2ToTorusWrapping(x: v128, magic: v128, twoPow32: v128, twoPowMinus32: v128, twoPow64: v128, twoPowMinus64: v128): v128 {
-  const k = f64x2.nearest(f64x2.mul(x, twoPowMinus64));
-  const r = f64x2.sub(x, f64x2.mul(k, twoPow64));
-  const hiMagic = f64x2.add(f64x2.mul(r, twoPowMinus32), magic);
-  const lo = f64x2.sub(r, f64x2.mul(f64x2.sub(hiMagic, magic), twoPow32));
-  const loMagic = f64x2.add(lo, magic);
+@inline function unitTorusX2ToU64(y: v128, magic: v128, twoPow32: v128): v128 {
+  const f = f64x2.sub(y, f64x2.nearest(y));
+  const t = f64x2.mul(f, twoPow32);
+  const hiMagic = f64x2.add(t, magic);
+  const d = f64x2.sub(t, f64x2.sub(hiMagic, magic));
+  const loMagic = f64x2.add(f64x2.mul(d, twoPow32), magic);
   return i64x2.sub(i64x2.add(i64x2.shl(hiMagic, 32), loMagic), magic);
 }
 
@@ -239,10 +237,9 @@ export function f64ToTorusWrapping(x: f64): u64 {
 /** Test hook for the lane-wise conversion: out[i] = round(values[i]) mod 2^64 for i < count (even),
  *  through the same f64x2 code as the backward transform. */
 export function f64PairsToTorusWrapping(out: usize, values: usize, count: i32): void {
-  const magic = laneMagic(), twoPow32 = laneTwoPow32(), twoPowMinus32 = laneTwoPowMinus32();
-  const twoPow64 = laneTwoPow64(), twoPowMinus64 = laneTwoPowMinus64();
+  const magic = laneMagic(), twoPow32 = laneTwoPow32(), twoPowMinus64 = laneTwoPowMinus64();
   for (let off: usize = 0; off < (<usize>count << 3); off += 16) {
-    v128.store(out + off, f64x2ToTorusWrapping(v128.load(values + off), magic, twoPow32, twoPowMinus32, twoPow64, twoPowMinus64));
+    v128.store(out + off, unitTorusX2ToU64(f64x2.mul(v128.load(values + off), twoPowMinus64), magic, twoPow32));
   }
 }
 
@@ -280,14 +277,13 @@ export function f64PairsToTorusWrapping(out: usize, values: usize, count: i32): 
   }
 }
 
-/** Untwist pass: z_i·conj(w^i)/M, real part → coefficient i, imaginary part → i + M, each
+/** Untwist pass: z_i·conj(w^i)/M (as a real number mod 1, see unitTorusX2ToU64), real part → coefficient i, imaginary part → i + M, each
  *  rounded mod 2^64 and added to poly (`accumulate`) or stored. */
 @inline function untwistPass(plan: FftPlan, poly: usize, fourier: usize, accumulate: bool): void {
   const m = <usize>plan.halfSize;
   const q = m >> 2;
   const imOffset = m << 3;
-  const magic = laneMagic(), twoPow32 = laneTwoPow32(), twoPowMinus32 = laneTwoPowMinus32();
-  const twoPow64 = laneTwoPow64(), twoPowMinus64 = laneTwoPowMinus64();
+  const magic = laneMagic(), twoPow32 = laneTwoPow32();
   let tw = plan.untwist;
   for (let k: usize = 0; k < 4; k++) {
     const target = poly + ((k * q) << 3);
@@ -296,8 +292,8 @@ export function f64PairsToTorusWrapping(out: usize, values: usize, count: i32): 
       const s = source + (j << 4), t = target + (j << 3);
       const zr = v128.load(s), zi = v128.load(s + imOffset);
       const ur = v128.load(tw), ui = v128.load(tw, 16);
-      const re = f64x2ToTorusWrapping(mulRe(zr, zi, ur, ui), magic, twoPow32, twoPowMinus32, twoPow64, twoPowMinus64);
-      const im = f64x2ToTorusWrapping(mulIm(zr, zi, ur, ui), magic, twoPow32, twoPowMinus32, twoPow64, twoPowMinus64);
+      const re = unitTorusX2ToU64(mulRe(zr, zi, ur, ui), magic, twoPow32);
+      const im = unitTorusX2ToU64(mulIm(zr, zi, ur, ui), magic, twoPow32);
       if (accumulate) {
         v128.store(t, i64x2.add(v128.load(t), re));
         v128.store(t + imOffset, i64x2.add(v128.load(t + imOffset), im));

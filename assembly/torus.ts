@@ -23,25 +23,24 @@
 
 /**
  * Signed gadget decomposition with base B = 2^baseLog and `levels` levels:
- * t ≈ Σ_{j=1..l} d_j · q / B^j with every digit d_j ∈ [−B/2, B/2].
+ * t ≈ Σ_{j=1..l} d_j · q / B^j with every digit d_j ∈ [−B/2, B/2).
  * The input is first rounded to its top baseLog·levels bits (the closest representable value),
  * so the error |t − Σ d_j q/B^j| ≤ q / (2·B^l) on the integer scale.
  *
- * Digits are peeled from the least significant level. A raw digit above B/2 becomes raw − B and
- * carries 1 into the next level; a raw digit exactly B/2 carries only when the rest is odd
- * (round half to even), so ties split evenly between +B/2 and −B/2 and each digit has mean 0.
- * The carry out of the top level is dropped: it is a multiple of q.
+ * Digits are peeled from the least significant level: a raw digit r ≥ B/2 becomes r − B and
+ * carries 1 into the next level (the carry is the top bit of r: r >> (β − 1)). The carry out of
+ * the top level is dropped: it is a multiple of q. For uniform inputs each digit is uniform on
+ * [−B/2, B/2): E[d] = −1/2, E[d²] = B²/12 + 1/6 — the second moment the noise model uses.
  *
  * Writes the digit of level j (j = 1 most significant) to out[(j − 1)·stride] as i64.
  */
 @inline export function decomposeInto(t: u64, baseLog: u32, levels: u32, out: usize, strideBytes: usize): void {
-  const halfBase: u64 = <u64>1 << (baseLog - 1);
   const mask: u64 = (<u64>1 << baseLog) - 1;
   let rest = roundToTopBits(t, baseLog * levels);
   for (let j = <i32>levels - 1; j >= 0; j--) {
     const raw = rest & mask;
     rest >>= baseLog;
-    const carry: u64 = raw > halfBase || (raw == halfBase && (rest & 1) != 0) ? 1 : 0;
+    const carry = raw >> (baseLog - 1);
     rest += carry;
     store<i64>(out + <usize>j * strideBytes, <i64>raw - <i64>(carry << baseLog));
   }
@@ -50,27 +49,27 @@
 /**
  * Decomposes every coefficient of an N-coefficient torus polynomial (N even). Output is
  * level-major: digits of level j form the polynomial out[(j − 1)·N .. j·N) (i64), ready for the
- * FFT. Same arithmetic as decomposeInto, two coefficients per v128 (tested against it); the carry
- * is the comparison mask (−1 or 0) negated.
+ * FFT. Same arithmetic as decomposeInto, two coefficients per v128 (tested against it).
  */
 export function decomposePolynomial(poly: usize, polySize: i32, baseLog: u32, levels: u32, out: usize): void {
   const levelStride = <usize>polySize << 3;
-  const dropped = 64 - baseLog * levels;
+  const kept = baseLog * levels;
+  const dropped = 64 - kept;
   const mask = i64x2.splat((<i64>1 << baseLog) - 1);
-  const halfBase = i64x2.splat(<i64>1 << (baseLog - 1));
+  const keptMask = i64x2.splat(kept == 64 ? -1 : (<i64>1 << kept) - 1);
   const one = i64x2.splat(1);
+  const roundShift = dropped == 0 ? 0 : dropped - 1;
+  const roundOne = dropped == 0 ? i64x2.splat(0) : one;
+  const finalShift: u32 = dropped == 0 ? 0 : 1;
   for (let c = 0; c < polySize; c += 2) {
     const offset = <usize>c << 3;
-    const t = v128.load(poly + offset);
     // roundToTopBits: ((t >> (dropped − 1)) + 1) >> 1, masked to baseLog·levels bits
-    let rest = dropped == 0 ? t : i64x2.shr_u(i64x2.add(i64x2.shr_u(t, dropped - 1), one), 1);
-    if (dropped != 0) rest = v128.and(rest, i64x2.splat((<i64>1 << (64 - dropped)) - 1));
+    const t = v128.load(poly + offset);
+    let rest = v128.and(i64x2.shr_u(i64x2.add(i64x2.shr_u(t, roundShift), roundOne), finalShift), keptMask);
     for (let j = <i32>levels - 1; j >= 0; j--) {
       const raw = v128.and(rest, mask);
       rest = i64x2.shr_u(rest, baseLog);
-      const above = i64x2.gt_s(raw, halfBase);
-      const tieOdd = v128.and(i64x2.eq(raw, halfBase), i64x2.eq(v128.and(rest, one), one));
-      const carry = i64x2.neg(v128.or(above, tieOdd)); // 1 where a carry goes up, else 0
+      const carry = i64x2.shr_u(raw, baseLog - 1);
       rest = i64x2.add(rest, carry);
       v128.store(out + <usize>j * levelStride + offset, i64x2.sub(raw, i64x2.shl(carry, baseLog)));
     }

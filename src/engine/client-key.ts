@@ -147,6 +147,16 @@ export class ClientKey {
     return BigInt.asUintN(64, raw);
   }
 
+  /**
+   * Diagnostics: the phase of a small-key ciphertext after the modulus switch to 2N that starts
+   * every bootstrap (an integer in [0, 2N)). Compare with phase(ct)·2N/2^64 to measure the switch noise.
+   */
+  switchedPhase(ct: Ciphertext): number {
+    this.checkCiphertext(ct);
+    if (ct.keyKind !== "small") throw new InvalidArgumentError("switchedPhase takes a small-key ciphertext (encryptSmall or keyswitch output).");
+    return this.core.wasm.switchedPhase(this.pointer, ct.pointer);
+  }
+
   /** Decrypts: round(φ/Δ) mod p under the ciphertext's (or the given) encoding. */
   decrypt(ct: Ciphertext, options: EncryptOptions = {}): number {
     return decodePhase(this.phase(ct), options.encoding ?? ct.encoding);

@@ -23,7 +23,7 @@ export {
   customParameterSet, minimalTUniformBound, minimalGaussianLog2StdDev, parameterFingerprint,
   parameterSetByFingerprint, canonicalParameterBytes, fnv1a64, derivedSizes, tUniformIntegerVariance,
   freshLweVariance, keyswitchVariance, modulusSwitchVariance, plainModulusSwitchVariance, pbsOutputVariance,
-  erfc, log2Erfc, pFailFromVariance, log2PFailFromVariance,
+  erfc, log2Erfc, pFailFromVariance, log2PFailFromVariance, log2PFailPerBootstrap, FFT_ERROR_COEFFICIENT,
 } from "./params.js";
 export type {
   ParameterSet, ParameterSetName, ParameterSetFields, NoiseDistribution, SecurityReport, KeySecurity, DerivedSizes,

@@ -31,6 +31,7 @@ export interface EngineExports {
   phaseBig(keys: Ptr, ct: Ptr): bigint;
   phaseSmall(keys: Ptr, ct: Ptr): bigint;
   generateEvaluationKeys(keys: Ptr, seed: Ptr, bskBodies: Ptr, kskBodies: Ptr): void;
+  switchedPhase(keys: Ptr, ct: Ptr): number;
   // evaluation
   evaluatorCreate(params: Ptr, seed: Ptr, bskBodies: Ptr, kskBodies: Ptr): Ptr;
   evaluatorFromExpanded(params: Ptr, ksk: Ptr, fourierBsk: Ptr, ownsKeys: number): Ptr;
