@@ -4,9 +4,9 @@
 
 import { CHACHA20_STREAM_BYTES, streamInit, streamFill } from "./csprng";
 import { DOMAIN_LWE_MASK, DOMAIN_KSK_MASK, DOMAIN_GLWE_MASK } from "./domains";
-import { Params, PARAMS_BYTES, paramsInit, bigLweDimension } from "./params";
+import { Params, PARAMS_BYTES, paramsInit, bigLweDimension, kskWordBytes } from "./params";
 import { SecretKeys } from "./secret_keys";
-import { lweEncrypt, lwePhase } from "./lwe";
+import { lweEncrypt, lweEncrypt32Embedded, lwePhase } from "./lwe";
 import { keyswitchKeyGenerate } from "./keyswitch";
 import { bootstrapKeyGenerate, bskBodyBytes } from "./bootstrap";
 import { keyswitchKeyBytes, fourierBootstrapKeyBytes } from "./evaluator";
@@ -30,10 +30,11 @@ import { modulusSwitchCentered } from "./modulus_switch";
 
 export function paramsCreate(
   n: i32, k: i32, polySize: i32, pbsBaseLog: u32, pbsLevel: u32, ksBaseLog: u32, ksLevel: u32,
-  lweNoiseBound: u32, glweNoiseBound: u32, bskBodyDroppedBits: u32,
+  lweNoiseBound: u32, glweNoiseBound: u32, bskBodyDroppedBits: u32, ksOutputModulusLog2: u32,
 ): usize {
+  assert(ksOutputModulusLog2 == 64 || ksOutputModulusLog2 == 32, "keyswitch output modulus must be 2^64 or 2^32");
   const ptr = heap.alloc(PARAMS_BYTES);
-  paramsInit(ptr, n, k, polySize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseBound, glweNoiseBound, bskBodyDroppedBits);
+  paramsInit(ptr, n, k, polySize, pbsBaseLog, pbsLevel, ksBaseLog, ksLevel, lweNoiseBound, glweNoiseBound, bskBodyDroppedBits, ksOutputModulusLog2);
   fftPlan(polySize); // precompute the twiddles once, outside any timed operation
   return ptr;
 }
@@ -51,7 +52,7 @@ export function sizeOf(paramsPtr: usize, what: i32): f64 {
     case 0: return <f64>((<usize>bigLweDimension(p) + 1) << 3); // big-key LWE ciphertext
     case 1: return <f64>((<usize>p.lweDimension + 1) << 3); // small-key LWE ciphertext
     case 2: return <f64>(<usize>p.lweDimension * k1 * <usize>p.pbsLevel * N * <usize>bskBodyBytes(p)); // compressed BSK bodies
-    case 3: return <f64>(<usize>bigLweDimension(p) * <usize>p.ksLevel << 3); // compressed KSK bodies
+    case 3: return <f64>(<usize>bigLweDimension(p) * <usize>p.ksLevel * kskWordBytes(p)); // compressed KSK bodies
     case 4: return <f64>keyswitchKeyBytes(p);
     case 5: return <f64>fourierBootstrapKeyBytes(p);
     case 6: return <f64>CHACHA20_STREAM_BYTES;
@@ -112,12 +113,19 @@ export function expandSeededList(paramsPtr: usize, out: usize, bodies: usize, co
   heap.free(stream);
 }
 
-/** Encrypts under the small key with the LWE noise (tests of keyswitch/bootstrap inputs). */
+/**
+ * Encrypts under the small key with the LWE noise (tests of keyswitch/bootstrap inputs); for a
+ * 2^32 keyswitch modulus, as the keyswitch outputs it: mod 2^32, embedded by ×2^32.
+ */
 export function encryptSmall(keysPtr: usize, out: usize, plaintext: u64, maskSeed: usize, index: u32): void {
   const keys = changetype<SecretKeys>(keysPtr);
   const p = changetype<Params>(keys.params);
   streamInit(keys.maskStream, maskSeed, DOMAIN_LWE_MASK, index, 1);
-  lweEncrypt(out, keys.smallKey, p.lweDimension, plaintext, keys.maskStream, keys.noiseStream, p.lweNoiseBound);
+  if (p.ksOutputModulusLog2 == 32) {
+    lweEncrypt32Embedded(out, keys.smallKey, p.lweDimension, plaintext, keys.maskStream, keys.noiseStream, p.lweNoiseBound);
+  } else {
+    lweEncrypt(out, keys.smallKey, p.lweDimension, plaintext, keys.maskStream, keys.noiseStream, p.lweNoiseBound);
+  }
 }
 
 /** φ = b − ⟨a, s⟩ under the big key. */
@@ -143,6 +151,7 @@ export function generateEvaluationKeys(keysPtr: usize, seed: usize, bskBodies: u
   const p = changetype<Params>(keys.params);
   const row = heap.alloc((<usize>p.lweDimension + 1) << 3);
   streamInit(keys.maskStream, seed, DOMAIN_KSK_MASK, 0, 0);
+  // (keyswitchKeyGenerate writes 32-bit rows and bodies for a 2^32 output modulus)
   keyswitchKeyGenerate(0, kskBodies, keys.glweKey, keys.smallKey, keys.params, keys.maskStream, keys.noiseStream, row);
   heap.free(row);
   bootstrapKeyGenerate(bskBodies, keys.smallKey, keys.glweKey, keys.keyFourier, keys.params, seed, keys.noiseStream, keys.maskStream);

@@ -4,7 +4,7 @@
 
 import { CHACHA20_STREAM_BYTES, streamInit } from "./csprng";
 import { DOMAIN_KSK_MASK } from "./domains";
-import { Params, bigLweDimension } from "./params";
+import { Params, bigLweDimension, kskWordBytes } from "./params";
 import { keyswitchKeyExpand, keyswitch } from "./keyswitch";
 import {
   bootstrapKeyExpandToFourier, bootstrapWorkspaceCreate, bootstrapWorkspaceFree,
@@ -23,12 +23,14 @@ export class Evaluator {
   smallCiphertext: usize;
   /** Keyswitch digits: l_ks i64. */
   ksDigits: usize;
+  /** Keyswitch accumulator for a 2^32 output modulus: n+1 u32. */
+  ksAccumulator32: usize;
   /** Whether ksk and fourierBsk belong to this evaluator (freed with it). */
   ownsKeys: bool;
 }
 
 export function keyswitchKeyBytes(p: Params): usize {
-  return <usize>bigLweDimension(p) * <usize>p.ksLevel * (<usize>(p.lweDimension + 1) << 3);
+  return <usize>bigLweDimension(p) * <usize>p.ksLevel * <usize>(p.lweDimension + 1) * kskWordBytes(p);
 }
 
 export function fourierBootstrapKeyBytes(p: Params): usize {
@@ -46,6 +48,7 @@ export function evaluatorFromExpanded(paramsPtr: usize, ksk: usize, fourierBsk: 
   ev.workspace = bootstrapWorkspaceCreate(paramsPtr, fourierBsk);
   ev.smallCiphertext = heap.alloc(<usize>(p.lweDimension + 1) << 3);
   ev.ksDigits = heap.alloc(<usize>p.ksLevel << 3);
+  ev.ksAccumulator32 = heap.alloc(<usize>(p.lweDimension + 1) << 2);
   ev.ownsKeys = ownsKeys;
   return changetype<usize>(ev);
 }
@@ -72,6 +75,7 @@ export function evaluatorFree(ptr: usize): void {
   bootstrapWorkspaceFree(ev.workspace);
   heap.free(ev.smallCiphertext);
   heap.free(ev.ksDigits);
+  heap.free(ev.ksAccumulator32);
   heap.free(ptr);
 }
 
@@ -81,7 +85,7 @@ export function evaluatorFourierBootstrapKey(ptr: usize): usize { return changet
 /** KS: big-key ciphertext → small-key ciphertext (out: n+1 u64). */
 export function evaluatorKeyswitch(ptr: usize, out: usize, input: usize): void {
   const ev = changetype<Evaluator>(ptr);
-  keyswitch(out, input, ev.ksk, ev.params, ev.ksDigits);
+  keyswitch(out, input, ev.ksk, ev.params, ev.ksDigits, ev.ksAccumulator32);
 }
 
 /** PBS alone: small-key input → big-key output. */
@@ -92,13 +96,13 @@ export function evaluatorBootstrapSmall(ptr: usize, out: usize, input: usize, lu
 /** KS then PBS (tfhe-rs "KS_PBS" order): big-key input → big-key output. */
 export function evaluatorBootstrap(ptr: usize, out: usize, input: usize, lut: usize): void {
   const ev = changetype<Evaluator>(ptr);
-  keyswitch(ev.smallCiphertext, input, ev.ksk, ev.params, ev.ksDigits);
+  keyswitch(ev.smallCiphertext, input, ev.ksk, ev.params, ev.ksDigits, ev.ksAccumulator32);
   programmableBootstrap(ev.workspace, out, ev.smallCiphertext, lut);
 }
 
 /** KS then many-LUT PBS: `count` outputs of k·N + 1 u64 each. */
 export function evaluatorBootstrapMany(ptr: usize, out: usize, input: usize, lut: usize, count: i32, stride: i32): void {
   const ev = changetype<Evaluator>(ptr);
-  keyswitch(ev.smallCiphertext, input, ev.ksk, ev.params, ev.ksDigits);
+  keyswitch(ev.smallCiphertext, input, ev.ksk, ev.params, ev.ksDigits, ev.ksAccumulator32);
   programmableBootstrapMany(ev.workspace, out, ev.smallCiphertext, lut, count, stride);
 }

@@ -401,39 +401,46 @@ function unfoldPass(plan: FftPlan, fourier: usize): void {
 // Lane levels: in each lane an M/2-point DIF whose first level the fold did; `positions` = M/2.
 
 /**
- * One lane-wise radix-4 DIF level on blocks of 4·quarter positions: the fold's butterfly with
- * broadcast twiddles ω = exp(-2πi/(4·quarter)). Returns the twiddle pointer past this level.
+ * Lane-wise radix-4 DIF butterfly at position p (positions p + k·quarter, k = 0..3, the offsets
+ * in bytes being k·qBytes), twiddles ω^j, ω^2j, ω^3j at tw: the fold's butterfly, lane by lane.
  */
+@inline function forwardLaneButterfly(p: usize, imOffset: usize, qBytes: usize, tw: usize): void {
+  const pi = p + imOffset;
+  const ar = v128.load(p), ai = v128.load(pi);
+  const br = v128.load(p + qBytes), bi = v128.load(pi + qBytes);
+  const cr = v128.load(p + 2 * qBytes), ci = v128.load(pi + 2 * qBytes);
+  const dr = v128.load(p + 3 * qBytes), di = v128.load(pi + 3 * qBytes);
+  const sumAcR = f64x2.add(ar, cr), sumAcI = f64x2.add(ai, ci);
+  const sumBdR = f64x2.add(br, dr), sumBdI = f64x2.add(bi, di);
+  const difAcR = f64x2.sub(ar, cr), difAcI = f64x2.sub(ai, ci);
+  const difBdR = f64x2.sub(br, dr), difBdI = f64x2.sub(bi, di);
+  v128.store(p, f64x2.add(sumAcR, sumBdR));
+  v128.store(pi, f64x2.add(sumAcI, sumBdI));
+  let ur = f64x2.sub(sumAcR, sumBdR), ui = f64x2.sub(sumAcI, sumBdI);
+  let wr = v128.load(tw, 32), wi = v128.load(tw, 48);
+  v128.store(p + qBytes, mulRe(ur, ui, wr, wi));
+  v128.store(pi + qBytes, mulIm(ur, ui, wr, wi));
+  ur = f64x2.add(difAcR, difBdI); ui = f64x2.sub(difAcI, difBdR);
+  wr = v128.load(tw); wi = v128.load(tw, 16);
+  v128.store(p + 2 * qBytes, mulRe(ur, ui, wr, wi));
+  v128.store(pi + 2 * qBytes, mulIm(ur, ui, wr, wi));
+  ur = f64x2.sub(difAcR, difBdI); ui = f64x2.add(difAcI, difBdR);
+  wr = v128.load(tw, 64); wi = v128.load(tw, 80);
+  v128.store(p + 3 * qBytes, mulRe(ur, ui, wr, wi));
+  v128.store(pi + 3 * qBytes, mulIm(ur, ui, wr, wi));
+}
+
+/** One lane-wise radix-4 DIF level on blocks of 4·quarter positions, ω = exp(-2πi/(4·quarter)),
+ *  two positions per step (quarter ≥ 2). Returns the twiddle pointer past this level. */
 function forwardLaneRadix4(re: usize, imOffset: usize, positions: usize, quarter: usize, twiddles: usize): usize {
   const qBytes = quarter << 4;
   const end = re + (positions << 4);
   for (let block = re; block < end; block += qBytes << 2) {
     let tw = twiddles;
-    for (let p = block; p < block + qBytes; p += 16) {
-      const pi = p + imOffset;
-      const ar = v128.load(p), ai = v128.load(pi);
-      const br = v128.load(p + qBytes), bi = v128.load(pi + qBytes);
-      const cr = v128.load(p + 2 * qBytes), ci = v128.load(pi + 2 * qBytes);
-      const dr = v128.load(p + 3 * qBytes), di = v128.load(pi + 3 * qBytes);
-      const sumAcR = f64x2.add(ar, cr), sumAcI = f64x2.add(ai, ci);
-      const sumBdR = f64x2.add(br, dr), sumBdI = f64x2.add(bi, di);
-      const difAcR = f64x2.sub(ar, cr), difAcI = f64x2.sub(ai, ci);
-      const difBdR = f64x2.sub(br, dr), difBdI = f64x2.sub(bi, di);
-      v128.store(p, f64x2.add(sumAcR, sumBdR));
-      v128.store(pi, f64x2.add(sumAcI, sumBdI));
-      let ur = f64x2.sub(sumAcR, sumBdR), ui = f64x2.sub(sumAcI, sumBdI);
-      let wr = v128.load(tw, 32), wi = v128.load(tw, 48);
-      v128.store(p + qBytes, mulRe(ur, ui, wr, wi));
-      v128.store(pi + qBytes, mulIm(ur, ui, wr, wi));
-      ur = f64x2.add(difAcR, difBdI); ui = f64x2.sub(difAcI, difBdR);
-      wr = v128.load(tw); wi = v128.load(tw, 16);
-      v128.store(p + 2 * qBytes, mulRe(ur, ui, wr, wi));
-      v128.store(pi + 2 * qBytes, mulIm(ur, ui, wr, wi));
-      ur = f64x2.sub(difAcR, difBdI); ui = f64x2.add(difAcI, difBdR);
-      wr = v128.load(tw, 64); wi = v128.load(tw, 80);
-      v128.store(p + 3 * qBytes, mulRe(ur, ui, wr, wi));
-      v128.store(pi + 3 * qBytes, mulIm(ur, ui, wr, wi));
-      tw += 96;
+    for (let p = block; p < block + qBytes; p += 32) {
+      forwardLaneButterfly(p, imOffset, qBytes, tw);
+      forwardLaneButterfly(p + 16, imOffset, qBytes, tw + 96);
+      tw += 192;
     }
   }
   return twiddles + quarter * 96;
@@ -491,40 +498,46 @@ function forwardLanes(plan: FftPlan, fourier: usize): void {
 }
 
 /**
- * Inverse of forwardLaneRadix4 (times 4), the unfold's butterfly with broadcast twiddles:
+ * Inverse of forwardLaneButterfly (times 4), the unfold's butterfly lane by lane:
  * P = y0, Q = y1·conj ω^2j, R = y2·conj ω^j, S = y3·conj ω^3j;
  * a = (P+Q) + (R+S), b = (P−Q) + i(R−S), c = (P+Q) − (R+S), d = (P−Q) − i(R−S).
  */
+@inline function backwardLaneButterfly(p: usize, imOffset: usize, qBytes: usize, tw: usize): void {
+  const pi = p + imOffset;
+  const yr = v128.load(p), yi = v128.load(pi);
+  let xr = v128.load(p + qBytes), xi = v128.load(pi + qBytes);
+  let wr = v128.load(tw, 32), wi = v128.load(tw, 48);
+  const qr = mulConjRe(xr, xi, wr, wi), qi = mulConjIm(xr, xi, wr, wi);
+  xr = v128.load(p + 2 * qBytes); xi = v128.load(pi + 2 * qBytes);
+  wr = v128.load(tw); wi = v128.load(tw, 16);
+  const rr = mulConjRe(xr, xi, wr, wi), ri = mulConjIm(xr, xi, wr, wi);
+  xr = v128.load(p + 3 * qBytes); xi = v128.load(pi + 3 * qBytes);
+  wr = v128.load(tw, 64); wi = v128.load(tw, 80);
+  const sr = mulConjRe(xr, xi, wr, wi), si = mulConjIm(xr, xi, wr, wi);
+  const sumPqR = f64x2.add(yr, qr), sumPqI = f64x2.add(yi, qi);
+  const difPqR = f64x2.sub(yr, qr), difPqI = f64x2.sub(yi, qi);
+  const sumRsR = f64x2.add(rr, sr), sumRsI = f64x2.add(ri, si);
+  const difRsR = f64x2.sub(rr, sr), difRsI = f64x2.sub(ri, si);
+  v128.store(p, f64x2.add(sumPqR, sumRsR));
+  v128.store(pi, f64x2.add(sumPqI, sumRsI));
+  v128.store(p + qBytes, f64x2.sub(difPqR, difRsI));
+  v128.store(pi + qBytes, f64x2.add(difPqI, difRsR));
+  v128.store(p + 2 * qBytes, f64x2.sub(sumPqR, sumRsR));
+  v128.store(pi + 2 * qBytes, f64x2.sub(sumPqI, sumRsI));
+  v128.store(p + 3 * qBytes, f64x2.add(difPqR, difRsI));
+  v128.store(pi + 3 * qBytes, f64x2.sub(difPqI, difRsR));
+}
+
+/** Inverse of forwardLaneRadix4 (times 4). */
 function backwardLaneRadix4(re: usize, imOffset: usize, positions: usize, quarter: usize, twiddles: usize): void {
   const qBytes = quarter << 4;
   const end = re + (positions << 4);
   for (let block = re; block < end; block += qBytes << 2) {
     let tw = twiddles;
-    for (let p = block; p < block + qBytes; p += 16) {
-      const pi = p + imOffset;
-      const yr = v128.load(p), yi = v128.load(pi);
-      let xr = v128.load(p + qBytes), xi = v128.load(pi + qBytes);
-      let wr = v128.load(tw, 32), wi = v128.load(tw, 48);
-      const qr = mulConjRe(xr, xi, wr, wi), qi = mulConjIm(xr, xi, wr, wi);
-      xr = v128.load(p + 2 * qBytes); xi = v128.load(pi + 2 * qBytes);
-      wr = v128.load(tw); wi = v128.load(tw, 16);
-      const rr = mulConjRe(xr, xi, wr, wi), ri = mulConjIm(xr, xi, wr, wi);
-      xr = v128.load(p + 3 * qBytes); xi = v128.load(pi + 3 * qBytes);
-      wr = v128.load(tw, 64); wi = v128.load(tw, 80);
-      const sr = mulConjRe(xr, xi, wr, wi), si = mulConjIm(xr, xi, wr, wi);
-      const sumPqR = f64x2.add(yr, qr), sumPqI = f64x2.add(yi, qi);
-      const difPqR = f64x2.sub(yr, qr), difPqI = f64x2.sub(yi, qi);
-      const sumRsR = f64x2.add(rr, sr), sumRsI = f64x2.add(ri, si);
-      const difRsR = f64x2.sub(rr, sr), difRsI = f64x2.sub(ri, si);
-      v128.store(p, f64x2.add(sumPqR, sumRsR));
-      v128.store(pi, f64x2.add(sumPqI, sumRsI));
-      v128.store(p + qBytes, f64x2.sub(difPqR, difRsI));
-      v128.store(pi + qBytes, f64x2.add(difPqI, difRsR));
-      v128.store(p + 2 * qBytes, f64x2.sub(sumPqR, sumRsR));
-      v128.store(pi + 2 * qBytes, f64x2.sub(sumPqI, sumRsI));
-      v128.store(p + 3 * qBytes, f64x2.add(difPqR, difRsI));
-      v128.store(pi + 3 * qBytes, f64x2.sub(difPqI, difRsR));
-      tw += 96;
+    for (let p = block; p < block + qBytes; p += 32) {
+      backwardLaneButterfly(p, imOffset, qBytes, tw);
+      backwardLaneButterfly(p + 16, imOffset, qBytes, tw + 96);
+      tw += 192;
     }
   }
 }

@@ -2,27 +2,41 @@
 // flattened GLWE key) to the small key s' (n), ahead of the modulus switch and blind rotation.
 //
 // The keyswitching key holds, for every input coefficient i < k·N and level j = 1..l,
-//   KSK[i][j] = LWE_{s'}( s_i · g_j ),   g_j = q / B^j,  B = 2^β_ks,
-// row-major: row (i, j) at index i·l + (j − 1), each n+1 u64. With a_i ≈ Σ_j d_{i,j}·g_j,
-//   KS(a, b) = (0, …, 0, b) − Σ_{i,j} d_{i,j} · KSK[i][j]
-// has phase b − Σ a_i·s_i + (rounding of a to β·l bits)·s − Σ d·e: additive noise, see SPEC §5.
+//   KSK[i][j] = LWE_{s'}( s_i · q_out / B^j ),   B = 2^β_ks,
+// row-major: row (i, j) at index i·l + (j − 1), each n+1 words. With a_i ≈ Σ_j d_{i,j}·q/B^j,
+//   KS(a, b) = (0, …, 0, b·q_out/q) − Σ_{i,j} d_{i,j} · KSK[i][j]     (mod q_out)
+// has phase (b − Σ a_i·s_i)·q_out/q + (rounding of a to β·l bits)·s − Σ d·e: additive noise,
+// see SPEC §5.2.
+//
+// The output modulus q_out is 2^64 (words u64), or 2^32 for the "KS32" sets (words u32: half the
+// key's memory traffic and four lanes per v128 instead of two — tfhe-rs's KeySwitch32 sets).
+// A 2^32 output x is handed on as the 64-bit torus element x·2^32 (the modulus switch to 2N
+// then reads its top bits exactly as it would a 64-bit value).
 
 import { streamFill } from "./csprng";
 import { sampleTUniform } from "./sampling";
 import { innerProductBinary } from "./lwe";
 import { decomposeInto } from "./torus";
-import { Params, bigLweDimension } from "./params";
-import { gadgetValue } from "./ggsw";
+import { Params, bigLweDimension, kskWordBytes } from "./params";
 
 @inline function kskRowCount(p: Params): i32 {
   return bigLweDimension(p) * <i32>p.ksLevel;
 }
 
+/** ⟨a, s⟩ mod 2^32 for a u32 mask and a binary key stored as u64 0/1. */
+function innerProductBinary32(a: usize, key: usize, dimension: i32): u32 {
+  let sum: u32 = 0;
+  for (let i = 0; i < dimension; i++) {
+    sum += load<u32>(a + (<usize>i << 2)) & (<u32>0 - <u32>load<u64>(key + (<usize>i << 3)));
+  }
+  return sum;
+}
+
 /**
  * Generates the keyswitching key row by row. Writes the full rows to `full` (if non-zero) and
  * the bodies alone to `bodies` (if non-zero): the compressed key is the mask seed + bodies.
- * Masks come from `maskStream` in row order; noise is TUniform(lweNoiseBound) (the output key is
- * the small LWE key). `row` is scratch for n+1 u64.
+ * Masks come from `maskStream` in row order; noise is TUniform(lweNoiseBound) on the q_out scale
+ * (the output key is the small LWE key). `row` is scratch for n+1 u64.
  */
 export function keyswitchKeyGenerate(
   full: usize, bodies: usize, bigKey: usize, smallKey: usize, paramsPtr: usize,
@@ -30,18 +44,27 @@ export function keyswitchKeyGenerate(
 ): void {
   const p = changetype<Params>(paramsPtr);
   const n = p.lweDimension;
-  const rowBytes = <usize>(n + 1) << 3;
+  const word = kskWordBytes(p);
+  const rowBytes = <usize>(n + 1) * word;
   const rows = kskRowCount(p);
+  const outputBits = <u64>p.ksOutputModulusLog2;
   for (let r = 0; r < rows; r++) {
     const inputIndex = r / <i32>p.ksLevel;
-    const level = <u32>(r % <i32>p.ksLevel) + 1;
+    const level = <u64>(r % <i32>p.ksLevel) + 1;
     const keyBit = load<u64>(bigKey + (<usize>inputIndex << 3));
+    const gadget: u64 = <u64>1 << (outputBits - <u64>p.ksBaseLog * level); // q_out / B^j
     const target = full != 0 ? full + <usize>r * rowBytes : row;
-    streamFill(maskStream, target, <usize>n << 3);
+    streamFill(maskStream, target, <usize>n * word);
     const noise = <u64>sampleTUniform(noiseStream, p.lweNoiseBound);
-    const body = innerProductBinary(target, smallKey, n) + keyBit * gadgetValue(p.ksBaseLog, level) + noise;
-    store<u64>(target + (<usize>n << 3), body);
-    if (bodies != 0) store<u64>(bodies + (<usize>r << 3), body);
+    if (word == 8) {
+      const body = innerProductBinary(target, smallKey, n) + keyBit * gadget + noise;
+      store<u64>(target + (<usize>n << 3), body);
+      if (bodies != 0) store<u64>(bodies + (<usize>r << 3), body);
+    } else {
+      const body = innerProductBinary32(target, smallKey, n) + <u32>(keyBit * gadget) + <u32>noise;
+      store<u32>(target + (<usize>n << 2), body);
+      if (bodies != 0) store<u32>(bodies + (<usize>r << 2), body);
+    }
   }
 }
 
@@ -49,17 +72,18 @@ export function keyswitchKeyGenerate(
 export function keyswitchKeyExpand(full: usize, bodies: usize, paramsPtr: usize, maskStream: usize): void {
   const p = changetype<Params>(paramsPtr);
   const n = p.lweDimension;
-  const rowBytes = <usize>(n + 1) << 3;
+  const word = kskWordBytes(p);
+  const rowBytes = <usize>(n + 1) * word;
   const rows = kskRowCount(p);
   for (let r = 0; r < rows; r++) {
     const target = full + <usize>r * rowBytes;
-    streamFill(maskStream, target, <usize>n << 3);
-    store<u64>(target + (<usize>n << 3), load<u64>(bodies + (<usize>r << 3)));
+    streamFill(maskStream, target, <usize>n * word);
+    memory.copy(target + <usize>n * word, bodies + <usize>r * word, word);
   }
 }
 
-/** out −= d · row over n+1 coefficients (two lanes at a time). */
-@inline function subtractScaledRow(out: usize, row: usize, count: i32, digit: i64): void {
+/** out −= d · row over `count` u64 (two lanes at a time). */
+@inline function subtractScaledRow64(out: usize, row: usize, count: i32, digit: i64): void {
   const d = i64x2.splat(digit);
   let c = 0;
   for (; c + 1 < count; c += 2) {
@@ -72,24 +96,52 @@ export function keyswitchKeyExpand(full: usize, bodies: usize, paramsPtr: usize,
   }
 }
 
+/** out −= d · row over `count` u32 (four lanes at a time). */
+@inline function subtractScaledRow32(out: usize, row: usize, count: i32, digit: i32): void {
+  const d = i32x4.splat(digit);
+  let c = 0;
+  for (; c + 3 < count; c += 4) {
+    const o = <usize>c << 2;
+    v128.store(out + o, i32x4.sub(v128.load(out + o), i32x4.mul(v128.load(row + o), d)));
+  }
+  for (; c < count; c++) {
+    const o = <usize>c << 2;
+    store<u32>(out + o, load<u32>(out + o) - load<u32>(row + o) * <u32>digit);
+  }
+}
+
 /**
- * Keyswitches `input` (k·N + 1 u64, big key) to `out` (n + 1 u64, small key).
- * `digits` is scratch for l i64.
+ * Keyswitches `input` (k·N + 1 u64, big key) to `out` (n + 1 u64, small key; for a 2^32 output
+ * modulus each word is the 32-bit result ×2^32). `digits`: scratch for l i64;
+ * `accumulator32`: scratch for n+1 u32 (used only with a 2^32 output modulus).
  */
-export function keyswitch(out: usize, input: usize, ksk: usize, paramsPtr: usize, digits: usize): void {
+export function keyswitch(out: usize, input: usize, ksk: usize, paramsPtr: usize, digits: usize, accumulator32: usize): void {
   const p = changetype<Params>(paramsPtr);
   const n = p.lweDimension;
   const bigN = bigLweDimension(p);
   const levels = p.ksLevel;
-  const rowBytes = <usize>(n + 1) << 3;
-  memory.fill(out, 0, <usize>n << 3);
-  store<u64>(out + (<usize>n << 3), load<u64>(input + (<usize>bigN << 3)));
+  const body = load<u64>(input + (<usize>bigN << 3));
+  const wide = p.ksOutputModulusLog2 == 64;
+  const rowBytes = <usize>(n + 1) * kskWordBytes(p);
+  const acc = wide ? out : accumulator32;
+  if (wide) {
+    memory.fill(out, 0, <usize>n << 3);
+    store<u64>(out + (<usize>n << 3), body);
+  } else {
+    memory.fill(acc, 0, <usize>n << 2);
+    store<u32>(acc + (<usize>n << 2), <u32>((body + (<u64>1 << 31)) >> 32)); // round(b / 2^32)
+  }
   for (let i = 0; i < bigN; i++) {
     decomposeInto(load<u64>(input + (<usize>i << 3)), p.ksBaseLog, levels, digits, 8);
     for (let j: u32 = 0; j < levels; j++) {
       const digit = load<i64>(digits + (<usize>j << 3));
       if (digit == 0) continue; // public data: skipping leaks nothing secret
-      subtractScaledRow(out, ksk + (<usize>i * <usize>levels + <usize>j) * rowBytes, n + 1, digit);
+      const row = ksk + (<usize>i * <usize>levels + <usize>j) * rowBytes;
+      if (wide) subtractScaledRow64(acc, row, n + 1, digit);
+      else subtractScaledRow32(acc, row, n + 1, <i32>digit);
     }
+  }
+  if (!wide) {
+    for (let c = 0; c <= n; c++) store<u64>(out + (<usize>c << 3), <u64>load<u32>(acc + (<usize>c << 2)) << 32);
   }
 }

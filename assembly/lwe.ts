@@ -4,7 +4,7 @@
 // stored as d+1 u64, body last. Its phase φ = b − ⟨a, s⟩ = μ + e; decryption rounds φ.
 // Every operation here is linear: noise variances add, and multiply by c² under a scalar c.
 
-import { streamFill } from "./csprng";
+import { streamFill, streamNextU32 } from "./csprng";
 import { sampleTUniform } from "./sampling";
 
 /** ⟨a, s⟩ mod q for a binary key stored as u64 0/1 (SIMD: a & (0 − s), two lanes at a time). */
@@ -36,6 +36,24 @@ export function lweEncrypt(
   streamFill(maskStream, ct, <usize>dimension << 3);
   const noise = <u64>sampleTUniform(noiseStream, noiseBound);
   store<u64>(ct + (<usize>dimension << 3), innerProductBinary(ct, key, dimension) + plaintext + noise);
+}
+
+/**
+ * Encryption modulo 2^32 (the KS32 small key): a_i uniform in Z_2^32 (4 keystream bytes each),
+ * b = ⟨a, s⟩ + round(μ/2^32) + e mod 2^32 with e ~ TUniform(noiseBound) on the 2^32 scale; each
+ * coefficient x is then stored as the 64-bit torus element x·2^32, which is how the keyswitch
+ * hands its output to the modulus switch.
+ */
+export function lweEncrypt32Embedded(
+  ct: usize, key: usize, dimension: i32, plaintext: u64, maskStream: usize, noiseStream: usize, noiseBound: u32,
+): void {
+  let body: u32 = <u32>((plaintext + (<u64>1 << 31)) >> 32) + <u32>sampleTUniform(noiseStream, noiseBound);
+  for (let i = 0; i < dimension; i++) {
+    const a = <u32>(streamNextU32(maskStream));
+    body += a & (<u32>0 - <u32>load<u64>(key + (<usize>i << 3)));
+    store<u64>(ct + (<usize>i << 3), <u64>a << 32);
+  }
+  store<u64>(ct + (<usize>dimension << 3), <u64>body << 32);
 }
 
 /** φ = b − ⟨a, s⟩: the plaintext plus noise. */

@@ -23,6 +23,8 @@ export class Params {
   glweNoiseBound: u32;
   /** Low bits dropped from each stored bootstrapping-key body in the compressed key (0 = none). */
   bskBodyDroppedBits: u32;
+  /** log2 of the keyswitch output modulus: 64, or 32 for the "KS32" sets (SPEC §4.7). */
+  ksOutputModulusLog2: u32;
 }
 
 export const PARAMS_BYTES: usize = offsetof<Params>();
@@ -35,6 +37,7 @@ export const PARAMS_BYTES: usize = offsetof<Params>();
 export function paramsInit(
   ptr: usize, n: i32, k: i32, polySize: i32, pbsBaseLog: u32, pbsLevel: u32,
   ksBaseLog: u32, ksLevel: u32, lweNoiseBound: u32, glweNoiseBound: u32, bskBodyDroppedBits: u32,
+  ksOutputModulusLog2: u32,
 ): void {
   const p = changetype<Params>(ptr);
   p.lweDimension = n;
@@ -48,4 +51,10 @@ export function paramsInit(
   p.lweNoiseBound = lweNoiseBound;
   p.glweNoiseBound = glweNoiseBound;
   p.bskBodyDroppedBits = bskBodyDroppedBits;
+  p.ksOutputModulusLog2 = ksOutputModulusLog2;
+}
+
+/** Bytes of one keyswitching-key coefficient: 8, or 4 for a 2^32 output modulus. */
+@inline export function kskWordBytes(p: Params): usize {
+  return p.ksOutputModulusLog2 == 32 ? 4 : 8;
 }

@@ -3,7 +3,7 @@
 // (free() / `using`) with a FinalizationRegistry as a safety net for objects users forget.
 import type { EngineExports } from "./wasm.js";
 import type { ParameterSet } from "./params.js";
-import { parameterFingerprint, validateParameterSet } from "./params.js";
+import { parameterFingerprint, smallKeyModulusLog2, validateParameterSet } from "./params.js";
 import { InvalidArgumentError } from "./errors.js";
 
 /** Droppping 8 low bits of each stored bootstrapping-key body: 7 bytes per coefficient (SPEC §4.4). */
@@ -59,6 +59,7 @@ export class EngineCore {
     const pointer = this.wasm.paramsCreate(
       set.lweDimension, set.glweDimension, set.polynomialSize, set.pbsBaseLog, set.pbsLevel,
       set.ksBaseLog, set.ksLevel, bound(set.lweNoise), bound(set.glweNoise), BSK_BODY_DROPPED_BITS,
+      smallKeyModulusLog2(set),
     );
     const wasm = this.wasm;
     const params: LoadedParameters = {

@@ -20,7 +20,7 @@ export {
 export type { BlindmlErrorCode } from "./errors.js";
 export {
   PARAMETER_SETS, TUNIFORM_BOUND_FLOOR, FINGERPRINT_BYTES, securityCheck, validateParameterSet,
-  customParameterSet, minimalTUniformBound, minimalGaussianLog2StdDev, parameterFingerprint,
+  customParameterSet, smallKeyModulusLog2, minimalTUniformBound, minimalGaussianLog2StdDev, parameterFingerprint,
   parameterSetByFingerprint, canonicalParameterBytes, fnv1a64, derivedSizes, tUniformIntegerVariance,
   freshLweVariance, keyswitchVariance, modulusSwitchVariance, plainModulusSwitchVariance, pbsOutputVariance,
   erfc, log2Erfc, pFailFromVariance, log2PFailFromVariance, log2PFailPerBootstrap, FFT_ERROR_COEFFICIENT,

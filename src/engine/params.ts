@@ -46,12 +46,17 @@ export interface ParameterSet {
   /** log2 of the failure probability per PBS as published for the set (NaN if none). */
   readonly log2PFail: number;
   readonly ciphertextModulusLog2: 64;
+  /**
+   * log2 of the keyswitch output modulus, which is also the modulus of the small-key (LWE)
+   * ciphertexts and of lweNoise: 64, or 32 for tfhe-rs's KeySwitch32 sets. Absent means 64.
+   */
+  readonly ksOutputModulusLog2?: 64 | 32;
   /** Where the values come from (file and version). */
   readonly provenance: string;
 }
 
 /** The names of the parameter sets blindml ships. */
-export type ParameterSetName = "1_1" | "2_2" | "3_3";
+export type ParameterSetName = "1_1" | "2_2" | "3_3" | "2_2_KS32";
 
 // ---------------------------------------------------------------------------
 // Named parameter sets
@@ -122,7 +127,34 @@ export const PARAMETER_SETS: Readonly<Record<ParameterSetName, ParameterSet>> = 
     ciphertextModulusLog2: 64,
     provenance: `${TFHE_RS_SOURCE}: PARAM_MESSAGE_3_CARRY_3_KS_PBS_TUNIFORM_2M128`,
   },
+  // 2_2 with a 2^32 keyswitch output: the KSK and small-key ciphertexts mod 2^32, lwe noise
+  // TUniform(13) on that modulus (the same relative noise as TUniform(45) on 2^64). Half the
+  // keyswitching key, four SIMD lanes per keyswitch product.
+  "2_2_KS32": {
+    name: "2_2_KS32",
+    lweDimension: 918,
+    glweDimension: 1,
+    polynomialSize: 2048,
+    lweNoise: { kind: "tuniform", bound: 13 },
+    glweNoise: { kind: "tuniform", bound: 17 },
+    pbsBaseLog: 23,
+    pbsLevel: 1,
+    ksBaseLog: 4,
+    ksLevel: 4,
+    messageModulus: 4,
+    carryModulus: 4,
+    maxNormSquared: 5,
+    log2PFail: Number.NaN,
+    ciphertextModulusLog2: 64,
+    ksOutputModulusLog2: 32,
+    provenance: "tfhe-rs 1.7, shortint/parameters/v1_7/ks32/…: 2_2 with lwe TUniform(13), keyswitch output modulus 2^32 (per REFERENCES.md)",
+  },
 });
+
+/** log2 of the small-key modulus (the keyswitch output modulus): 64 unless a KS32 set. */
+export function smallKeyModulusLog2(p: ParameterSet): number {
+  return p.ksOutputModulusLog2 ?? 64;
+}
 
 function deepFreeze<T>(value: T): T {
   if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
@@ -208,7 +240,7 @@ function keySecurity(dimension: number, noise: NoiseDistribution, modulusLog2: n
 
 /** Checks both secret keys of `p` against the 128-bit bound. */
 export function securityCheck(p: ParameterSet): SecurityReport {
-  const lwe = keySecurity(p.lweDimension, p.lweNoise, p.ciphertextModulusLog2);
+  const lwe = keySecurity(p.lweDimension, p.lweNoise, smallKeyModulusLog2(p));
   const glwe = keySecurity(p.glweDimension * p.polynomialSize, p.glweNoise, p.ciphertextModulusLog2);
   return { secure: lwe.secure && glwe.secure, lwe, glwe };
 }
@@ -256,6 +288,8 @@ function structuralProblems(p: ParameterSet): string[] {
   };
   check(typeof p.name === "string" && p.name.length > 0, "name must be a non-empty string");
   check(p.ciphertextModulusLog2 === 64, "ciphertextModulusLog2 must be 64 (the only modulus supported)");
+  check(p.ksOutputModulusLog2 === undefined || p.ksOutputModulusLog2 === 64 || p.ksOutputModulusLog2 === 32,
+    "ksOutputModulusLog2 must be 64 or 32");
   check(isIntegerIn(p.lweDimension, 1, MAX_LWE_DIMENSION), `lweDimension must be an integer in [1, ${MAX_LWE_DIMENSION}]`);
   check(isIntegerIn(p.glweDimension, 1, MAX_GLWE_DIMENSION), `glweDimension must be an integer in [1, ${MAX_GLWE_DIMENSION}]`);
   check(
@@ -335,6 +369,7 @@ export function customParameterSet(fields: ParameterSetFields): ParameterSet {
     maxNormSquared: fields.maxNormSquared,
     log2PFail: fields.log2PFail ?? Number.NaN,
     ciphertextModulusLog2: fields.ciphertextModulusLog2 ?? 64,
+    ...(fields.ksOutputModulusLog2 === 32 ? { ksOutputModulusLog2: 32 as const } : {}),
     provenance: fields.provenance ?? "custom",
   };
   validateParameterSet(set);
@@ -378,7 +413,13 @@ export function canonicalParameterBytes(p: ParameterSet): Uint8Array {
     view.setFloat64(offset + 1, noise.kind === "tuniform" ? noise.bound : noise.log2StdDev, true);
     offset += 9;
   }
-  return bytes;
+  // Sets with a 2^32 keyswitch output append it (u32); 2^64 sets omit it, so their fingerprints
+  // are those of format version 1 without the field.
+  if (smallKeyModulusLog2(p) === 64) return bytes;
+  const extended = new Uint8Array(bytes.length + 4);
+  extended.set(bytes);
+  new DataView(extended.buffer).setUint32(bytes.length, smallKeyModulusLog2(p), true);
+  return extended;
 }
 
 // FNV-1a, 64-bit (Fowler–Noll–Vo; constants from the FNV reference,
@@ -445,6 +486,7 @@ export interface DerivedSizes {
 
 /** Object sizes of `p` (formulas from the layouts, see REFERENCES.md "Sizes"). */
 export function derivedSizes(p: ParameterSet): DerivedSizes {
+  const kskWordBytes = smallKeyModulusLog2(p) / 8; // u64, or u32 for a 2^32 keyswitch output
   const { lweDimension: n, glweDimension: k, polynomialSize: N, pbsLevel, ksLevel } = p;
   const bigKeyDimension = k * N;
   const ggswPolynomials = pbsLevel * (k + 1) * (k + 1);
@@ -454,8 +496,8 @@ export function derivedSizes(p: ParameterSet): DerivedSizes {
     bootstrapKeyBytes: n * ggswPolynomials * N * U64_BYTES,
     seededBootstrapKeyBytes: n * pbsLevel * (k + 1) * N * U64_BYTES,
     fourierBootstrapKeyBytes: n * ggswPolynomials * (N / 2) * 16,
-    keyswitchKeyBytes: bigKeyDimension * ksLevel * (n + 1) * U64_BYTES,
-    seededKeyswitchKeyBytes: bigKeyDimension * ksLevel * U64_BYTES,
+    keyswitchKeyBytes: bigKeyDimension * ksLevel * (n + 1) * kskWordBytes,
+    seededKeyswitchKeyBytes: bigKeyDimension * ksLevel * kskWordBytes,
   };
 }
 
@@ -476,9 +518,9 @@ export function tUniformIntegerVariance(bound: number): number {
  * Torus variance of fresh encryption noise.
  * TUniform(b): (2^(2b+1) + 1)/6 / q². Gaussian: σ² = 2^(2·log2σ).
  */
-export function freshLweVariance(dist: NoiseDistribution): number {
+export function freshLweVariance(dist: NoiseDistribution, modulusLog2 = 64): number {
   return dist.kind === "tuniform"
-    ? tUniformIntegerVariance(dist.bound) * INVERSE_MODULUS_SQUARED
+    ? tUniformIntegerVariance(dist.bound) * 2 ** (-2 * modulusLog2)
     : 2 ** (2 * dist.log2StdDev);
 }
 
@@ -493,11 +535,11 @@ function digitVariance(base: number): number {
  *   l·n_in·σ²_ksk·(B²/12 + 1/6) + n_in·(q⁻²/48 + B^(−2l)/24) − q⁻²/12 + q_out⁻²/12.
  * `outputModulusLog2` is log2 q_out (64 unless the keyswitch lands in a smaller modulus).
  */
-export function keyswitchVariance(p: ParameterSet, outputModulusLog2 = 64): number {
+export function keyswitchVariance(p: ParameterSet, outputModulusLog2 = smallKeyModulusLog2(p)): number {
   const inputDimension = p.glweDimension * p.polynomialSize;
   const base = 2 ** p.ksBaseLog;
   const level = p.ksLevel;
-  const keyNoise = freshLweVariance(p.lweNoise);
+  const keyNoise = freshLweVariance(p.lweNoise, smallKeyModulusLog2(p));
   return (
     level * inputDimension * keyNoise * digitVariance(base) +
     inputDimension * (INVERSE_MODULUS_SQUARED / 48 + base ** (-2 * level) / 24) -

@@ -13,7 +13,8 @@ export interface EngineExports {
   wipe(ptr: Ptr, bytes: number): void;
   // parameters
   paramsCreate(n: number, k: number, N: number, pbsBaseLog: number, pbsLevel: number, ksBaseLog: number,
-    ksLevel: number, lweNoiseBound: number, glweNoiseBound: number, bskBodyDroppedBits: number): Ptr;
+    ksLevel: number, lweNoiseBound: number, glweNoiseBound: number, bskBodyDroppedBits: number,
+    ksOutputModulusLog2: number): Ptr;
   paramsFree(ptr: Ptr): void;
   sizeOf(params: Ptr, what: number): number;
   // client keys and encryption
