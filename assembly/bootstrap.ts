@@ -10,9 +10,10 @@
 //
 // The compressed bootstrapping key stores, per GGSW row, only the body polynomial: masks come
 // from the public seed (stream DOMAIN_BSK_MASK, index i, rows in order). Each stored body
-// coefficient is rounded to a multiple of 2^d (d = bskBodyDroppedBits) and kept in (64 − d)/8
-// bytes: rounding a public value is something anyone could do, so it costs no security; it adds
-// a uniform error of variance ≈ 2^(2d)/12 to each coefficient, which SPEC §5 adds to the key noise.
+// coefficient is rounded to a multiple of 2^d (d = bskBodyDroppedBits, a multiple of 8) and kept
+// in 8 − d/8 bytes: rounding a public value is something anyone could do, so it costs no security; it adds
+// a uniform error of variance ≈ 2^(2d)/12 to each coefficient (SPEC §5.6: 2^−20 of TUniform(17)'s
+// variance for 2_2; the measured PBS variance the FFT-error fit was calibrated on includes it).
 
 import { streamInit, streamFill } from "./csprng";
 import { DOMAIN_BSK_MASK } from "./domains";
@@ -78,7 +79,10 @@ export function bootstrapKeyGenerate(
       }
     }
   }
-  memory.fill(plaintext, 0, polyBytes); // held −μ·g·S_i: key material
+  // Wipe what held key material: −μ·g·S_i (plaintext), A·S (scratch), the last row's body.
+  memory.fill(plaintext, 0, polyBytes);
+  memory.fill(scratch, 0, polyBytes);
+  memory.fill(row, 0, <usize>(k + 1) * polyBytes);
   heap.free(row);
   heap.free(plaintext);
   heap.free(scratch);
@@ -165,7 +169,7 @@ export function bootstrapWorkspaceFree(ptr: usize): void {
 
 /**
  * Blind rotation of the lookup table `lut` (N u64) by the phase of `input` (small key, n+1 u64):
- * leaves GLWE(X^{−round(φ·2N/q)}·V) in w.acc.
+ * leaves GLWE(X^{−φ̃}·V) in w.acc, φ̃ = b̃ − Σ ã_i s′_i ≈ φ·2N/q the switched phase (modulus_switch.ts).
  */
 export function blindRotate(workspacePtr: usize, input: usize, lut: usize): void {
   const w = changetype<BootstrapWorkspace>(workspacePtr);
@@ -199,7 +203,7 @@ export function blindRotate(workspacePtr: usize, input: usize, lut: usize): void
   }
 }
 
-/** PBS without keyswitch: out (k·N + 1 u64, big key) = LWE(V[round(φ·2N/q)]) . */
+/** PBS without keyswitch: out (k·N + 1 u64, big key) = LWE(coefficient 0 of X^{−φ̃}·V). */
 export function programmableBootstrap(workspacePtr: usize, out: usize, input: usize, lut: usize): void {
   const w = changetype<BootstrapWorkspace>(workspacePtr);
   const p = changetype<Params>(w.params);

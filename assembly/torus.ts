@@ -10,7 +10,7 @@
 /**
  * Rounds t to the closest multiple of 2^(64 − keptBits) and returns that multiple divided by
  * 2^(64 − keptBits), i.e. the top `keptBits` bits of t after rounding (mod 2^keptBits).
- * Used by the gadget decomposition (keptBits = β·l) and by the modulus switch (keptBits = log2 2N).
+ * Used by the gadget decomposition (keptBits = β·l).
  */
 @inline export function roundToTopBits(t: u64, keptBits: u32): u64 {
   const dropped = 64 - keptBits;

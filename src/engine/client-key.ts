@@ -87,6 +87,7 @@ export class ClientKey {
     core.wasm.secretKeysDrawSeed(this.pointer, scratch + 8);
     core.u64(scratch, 1)[0] = encodeMessage(message, encoding);
     core.wasm.encryptList(this.pointer, ct.pointer, scratch, 1, scratch + 8, 0);
+    core.wasm.wipe(scratch, 8 + 32); // the plaintext
     core.wasm.dealloc(scratch);
     return ct;
   }

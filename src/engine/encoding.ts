@@ -13,7 +13,7 @@ const TWO_63 = 1n << 63n;
 export interface Encoding {
   /** Number of distinct messages p. Messages are [0, p) or, if signed, [−p/2, p/2). */
   readonly modulus: number;
-  /** Scale Δ: message m is the plaintext m·Δ mod 2^64. */
+  /** Scale Δ, a power of two: message m is the plaintext m·Δ mod 2^64. */
   readonly delta: bigint;
   /** Whether decrypt returns values in [−p/2, p/2) rather than [0, p). */
   readonly signed: boolean;
@@ -21,7 +21,7 @@ export interface Encoding {
 
 export interface EncodingOptions {
   modulus: number;
-  /** Defaults to 2^63 / modulus (one padding bit), rounded down to a power of two. */
+  /** A power of two; defaults to 2^63 / modulus (one padding bit), rounded down to a power of two. */
   delta?: bigint;
   signed?: boolean;
 }
@@ -32,9 +32,9 @@ export function makeEncoding(options: EncodingOptions): Encoding {
     throw new InvalidArgumentError(`An encoding's modulus must be an integer ≥ 2, got ${modulus}.`);
   }
   const delta = options.delta ?? largestPowerOfTwoAtMost(TWO_63 / BigInt(modulus));
-  if (delta < 1n || delta * BigInt(modulus) > TWO_64) {
+  if (delta < 1n || (delta & (delta - 1n)) !== 0n || delta * BigInt(modulus) > TWO_64) {
     throw new InvalidArgumentError(
-      `Encoding modulus ${modulus} with Δ = ${delta} does not fit the torus: need 1 ≤ Δ and modulus·Δ ≤ 2^64.`,
+      `Encoding modulus ${modulus} with Δ = ${delta} does not fit the torus: Δ must be a power of two with modulus·Δ ≤ 2^64.`,
     );
   }
   return Object.freeze({ modulus, delta, signed });
@@ -57,11 +57,17 @@ export function encodeMessage(message: number | bigint, encoding: Encoding): big
   return BigInt.asUintN(64, m * encoding.delta);
 }
 
-/** φ ↦ round(φ/Δ) mod p, signed if the encoding is. */
+/**
+ * φ ↦ round(φ/Δ) mod p, signed if the encoding is. The rounding is taken on the whole circle of
+ * 2^64/Δ steps and read as a signed step count first, so a 0 whose noise is slightly negative
+ * decodes as 0 even when p does not divide 2^64/Δ (e.g. p = 3).
+ */
 export function decodePhase(phase: bigint, encoding: Encoding): number {
   const p = BigInt(encoding.modulus);
-  const rounded = (BigInt.asUintN(64, phase) + encoding.delta / 2n) / encoding.delta;
-  let m = rounded % p;
+  const steps = TWO_64 / encoding.delta;
+  let rounded = ((BigInt.asUintN(64, phase) + encoding.delta / 2n) / encoding.delta) % steps;
+  if (rounded >= steps / 2n && steps > p) rounded -= steps; // the negative side of the circle
+  let m = ((rounded % p) + p) % p;
   if (encoding.signed && m >= p / 2n) m -= p;
   return Number(m);
 }

@@ -14,7 +14,7 @@ export class EvaluationKeys {
   readonly seed: Uint8Array;
   /** Bootstrapping-key bodies: n·(k+1)·l·N coefficients, (64 − d)/8 bytes each. */
   readonly bootstrapBodies: Uint8Array;
-  /** Keyswitching-key bodies: k·N·l_ks u64 little-endian. */
+  /** Keyswitching-key bodies: k·N·l_ks words little-endian (u64, or u32 for a 2^32 keyswitch output). */
   readonly keyswitchBodies: Uint8Array;
 
   constructor(set: ParameterSet, fingerprint: Uint8Array, seed: Uint8Array, bootstrapBodies: Uint8Array, keyswitchBodies: Uint8Array) {

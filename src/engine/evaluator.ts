@@ -59,6 +59,9 @@ export class Evaluator {
   static fromExpanded(core: EngineCore, params: LoadedParameters, expanded: ExpandedKeys): Evaluator {
     const kskBytes = params.size(SizeOf.ExpandedKsk);
     const bskBytes = params.size(SizeOf.FourierBsk);
+    if (!sameBytes(expanded.fingerprint, params.fingerprint)) {
+      throw new ParameterMismatchError(`"${params.set.name}"`, "another parameter set (expanded-key fingerprint differs)");
+    }
     if (expanded.keyswitchKey.length !== kskBytes || expanded.fourierBootstrapKey.length !== bskBytes) {
       throw new InvalidArgumentError(`Expanded keys have the wrong size for parameter set "${params.set.name}".`);
     }
@@ -233,6 +236,10 @@ export class Evaluator {
   [Symbol.dispose](): void {
     this.free();
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
 function checkInteger(m: number): number {

@@ -271,7 +271,7 @@ function isIntegerIn(x: number, min: number, max: number): boolean {
 function noiseProblems(field: string, noise: NoiseDistribution | undefined): string[] {
   if (noise === undefined || typeof noise !== "object") return [`${field} is missing`];
   if (noise.kind === "tuniform") {
-    return isIntegerIn(noise.bound, 0, 62) ? [] : [`${field}.bound must be an integer in [0, 62]`];
+    return isIntegerIn(noise.bound, 1, 61) ? [] : [`${field}.bound must be an integer in [1, 61] (the sampler's range)`];
   }
   if (noise.kind === "gaussian") {
     const ok = Number.isFinite(noise.log2StdDev) && noise.log2StdDev < 0 && noise.log2StdDev >= -64;
@@ -306,6 +306,15 @@ function structuralProblems(p: ParameterSet): string[] {
     // The decomposition keeps the top baseLog·level bits of a 64-bit value.
     check(baseLog * level <= 64, `${stage}BaseLog·${stage}Level must be at most 64 (the modulus has 64 bits)`);
   }
+  // Bootstrap digits enter the f64 FFT as exact integers: |d| ≤ 2^(β−1) needs β ≤ 52.
+  check(p.pbsBaseLog <= 52, "pbsBaseLog must be at most 52 (digits must be exact in an f64)");
+  // The KS32 gadget q_out/B^j needs β·l ≤ 32, and its noise must fit the 32-bit sampler range.
+  if (smallKeyModulusLog2(p) === 32) {
+    check(p.ksBaseLog * p.ksLevel <= 32, "with a 2^32 keyswitch output, ksBaseLog·ksLevel must be at most 32");
+    check(p.lweNoise.kind !== "tuniform" || p.lweNoise.bound <= 30, "with a 2^32 keyswitch output, lweNoise.bound must be at most 30");
+  }
+  // The modulus switch sums n rounding errors of up to 2^(63 − log2 2N) in an i64: n < 2N.
+  check(p.lweDimension < 2 * p.polynomialSize, "lweDimension must be below 2·polynomialSize (modulus-switch error sum)");
   check(isPowerOfTwo(p.messageModulus) && p.messageModulus >= 2, "messageModulus must be a power of two ≥ 2");
   check(isPowerOfTwo(p.carryModulus), "carryModulus must be a power of two ≥ 1");
   // Each of the message·carry values needs at least one slot of the N-slot
@@ -674,11 +683,6 @@ export function erfc(x: number): number {
 }
 
 /**
- * log2 of the probability that centred Gaussian noise of torus variance
- * `variance` falls outside ±deltaHalfWidth (two-sided tail):
- *   P = erfc(deltaHalfWidth / √(2·variance)).
- */
-/**
  * log2 of the failure probability of one bootstrap in this engine's model: its input is a linear
  * combination of PBS outputs with squared 2-norm ν (default the set's maxNormSquared), then a
  * keyswitch and the mean-compensated modulus switch; it fails when that noise leaves the half
@@ -691,6 +695,11 @@ export function log2PFailPerBootstrap(p: ParameterSet, normSquared = p.maxNormSq
   return log2PFailFromVariance(variance, halfBox);
 }
 
+/**
+ * log2 of the probability that centred Gaussian noise of torus variance
+ * `variance` falls outside ±deltaHalfWidth (two-sided tail):
+ *   P = erfc(deltaHalfWidth / √(2·variance)).
+ */
 export function log2PFailFromVariance(variance: number, deltaHalfWidth: number): number {
   if (!(variance > 0) || !(deltaHalfWidth > 0)) {
     throw new InvalidArgumentError("variance and deltaHalfWidth must both be positive numbers.");
