@@ -22,7 +22,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "..");
 const RESULTS = join(HERE, "results", "engine.json");
 const MARKDOWN = join(ROOT, "BENCHMARKS.md");
-const ALL_SETS = ["2_2", "1_1", "3_3"];
+const ALL_SETS = ["2_2", "2_2_KS32", "1_1", "3_3"];
 const JSON_MARK = "@@BENCH_JSON@@ ";
 
 const log = (msg) => process.stderr.write(`${msg}\n`);

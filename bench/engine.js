@@ -8,6 +8,7 @@ const PLAN = {
   "1_1": { fast: 30, keygen: 20, warmup: 2, keygenWarmup: 1 },
   "2_2": { fast: 30, keygen: 20, warmup: 2, keygenWarmup: 1 },
   "3_3": { fast: 10, keygen: 5, warmup: 1, keygenWarmup: 0 },
+  "2_2_KS32": { fast: 30, keygen: 20, warmup: 2, keygenWarmup: 1 },
 };
 const QUICK = {
   "1_1": { fast: 5, keygen: 3, warmup: 1, keygenWarmup: 0 },
@@ -32,30 +33,8 @@ export async function importEngine() {
   return { api: mod };
 }
 
-/** Bytes of the engine's WebAssembly memory, from whichever handle the engine exposes. */
-function wasmMemoryBytes(engine, ev) {
-  const candidates = [
-    () => engine.memory?.buffer?.byteLength,
-    () => engine.exports?.memory?.buffer?.byteLength,
-    () => engine.wasm?.memory?.buffer?.byteLength,
-    () => engine.wasmMemoryBytes,
-    () => (typeof engine.memoryBytes === "function" ? engine.memoryBytes() : engine.memoryBytes),
-    () => ev?.wasmMemoryBytes,
-  ];
-  for (const c of candidates) {
-    try {
-      const v = c();
-      if (typeof v === "number" && v > 0) return v;
-    } catch {
-      // try the next shape
-    }
-  }
-  return null;
-}
-
-function messageSpace(set) {
-  const [msgBits, carryBits] = set.split("_").map(Number);
-  return { msgMod: 2 ** msgBits, space: 2 ** (msgBits + carryBits) };
+function messageSpace(params) {
+  return { msgMod: params.messageModulus, space: params.messageModulus * params.carryModulus };
 }
 
 function free(x) {
@@ -70,7 +49,7 @@ async function runSet(engine, api, set, { quick, runtime, log }) {
   const metrics = {};
   const sizes = {};
   const checks = {};
-  const { msgMod, space } = messageSpace(set);
+  const { msgMod, space } = messageSpace(params);
   const value = msgMod - 1;
   const f = (x) => (x * x) % space;
   const expected = f(value);
@@ -110,7 +89,7 @@ async function runSet(engine, api, set, { quick, runtime, log }) {
   sizes.eval_keys_expanded = ev.expandedKeyBytes;
   const memory = {
     rss_bytes: process.memoryUsage().rss,
-    wasm_memory_bytes: wasmMemoryBytes(engine, ev),
+    wasm_memory_bytes: engine.memoryBytes,
     when: "after creating the evaluator",
   };
 

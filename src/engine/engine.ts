@@ -31,6 +31,11 @@ export class Engine {
     this.core = core;
   }
 
+  /** Current size of this engine's WebAssembly memory in bytes (it grows, never shrinks). */
+  get memoryBytes(): number {
+    return this.core.wasm.memory.buffer.byteLength;
+  }
+
   /** Generates a client key (secret) for `params`, from the host's cryptographic randomness. */
   generateClientKey(params: ParameterSet): ClientKey {
     return ClientKey.generate(this.core, this.core.parameters(params));

@@ -80,13 +80,23 @@ export class Evaluator {
     return this.params.size(SizeOf.ExpandedKsk) + this.params.size(SizeOf.FourierBsk);
   }
 
-  /** Copies the expanded keys out (to hand to a worker's engine: Evaluator.fromExpanded). */
-  exportExpandedKeys(): ExpandedKeys {
+  /**
+   * Copies the expanded keys out, to hand to a worker's engine (Engine.createEvaluatorFromExpanded).
+   * With `shared`, the bytes live in SharedArrayBuffers: posting them to any number of workers
+   * copies nothing, so each worker costs only its own wasm copy of the keys.
+   */
+  exportExpandedKeys(options: { shared?: boolean } = {}): ExpandedKeys {
     const { core } = this;
+    const copy = (pointer: number, length: number): Uint8Array => {
+      if (!options.shared) return core.copyOut(pointer, length);
+      const bytes = new Uint8Array(new SharedArrayBuffer(length));
+      bytes.set(core.bytes(pointer, length));
+      return bytes;
+    };
     return {
       fingerprint: this.params.fingerprint,
-      keyswitchKey: core.copyOut(core.wasm.evaluatorKeyswitchKey(this.pointer), this.params.size(SizeOf.ExpandedKsk)),
-      fourierBootstrapKey: core.copyOut(core.wasm.evaluatorFourierBootstrapKey(this.pointer), this.params.size(SizeOf.FourierBsk)),
+      keyswitchKey: copy(core.wasm.evaluatorKeyswitchKey(this.pointer), this.params.size(SizeOf.ExpandedKsk)),
+      fourierBootstrapKey: copy(core.wasm.evaluatorFourierBootstrapKey(this.pointer), this.params.size(SizeOf.FourierBsk)),
     };
   }
 
