@@ -47,8 +47,8 @@ function parseArgs(argv) {
     else if (a === "--help" || a === "-h") opts.help = true;
     else throw new Error(`unknown argument ${a}`);
   }
-  if (opts.only && !["engine", "peer"].includes(opts.only)) throw new Error("--only takes engine or peer");
-  for (const s of opts.sets) if (!/^\d_\d$/.test(s)) throw new Error(`bad set name ${s}`);
+  if (opts.only && !["engine", "peer", "workers"].includes(opts.only)) throw new Error("--only takes engine, peer or workers");
+  for (const s of opts.sets) if (!/^\d_\d(_KS32)?$/.test(s)) throw new Error(`bad set name ${s}`);
   return opts;
 }
 
@@ -90,6 +90,23 @@ function node24Binary() {
     });
   }
   return existsSync(bin) ? bin : null;
+}
+
+/** bench/workers.js for 2_2: memory each worker adds, throughput with 1 and 2 workers. */
+function runWorkers(opts) {
+  const res = spawnSync(process.execPath, [join(ROOT, "bench", "workers.js"), "2_2", opts.quick ? "6" : "20"], {
+    cwd: ROOT, stdio: ["ignore", "pipe", "inherit"],
+  });
+  try {
+    const workers = JSON.parse(res.stdout.toString());
+    return {
+      runs: [{ runtime: runtimeLabel(), section: "workers", set: workers.set, workers, node: process.version,
+        commit: gitCommit(ROOT), date: new Date().toISOString() }],
+      skipped: [],
+    };
+  } catch {
+    return { runs: [], skipped: [`workers (${runtimeLabel()}): failed (exit ${res.status})`] };
+  }
 }
 
 function runChild(nodeBin, section, opts) {
@@ -134,14 +151,14 @@ async function main() {
 
   const machine = machineInfo(ROOT);
   log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, commit ${machine.commit ?? "?"}`);
-  const sections = opts.only ? [opts.only] : ["engine", "peer"];
+  const sections = opts.only ? [opts.only] : ["engine", "workers", "peer"];
   const fresh = [];
   const skipped = [];
   const started = performance.now();
 
   for (const section of sections) {
-    log(`== ${section === "peer" ? "peer: npm tfhe" : "engine"} (${runtimeLabel()}) ==`);
-    const r = runChild(process.execPath, section, opts);
+    log(`== ${section === "peer" ? "peer: npm tfhe" : section} (${runtimeLabel()}) ==`);
+    const r = section === "workers" ? runWorkers(opts) : runChild(process.execPath, section, opts);
     fresh.push(...r.runs);
     skipped.push(...r.skipped);
     for (const s of r.skipped) log(`skipped: ${s}`);
@@ -167,6 +184,7 @@ async function main() {
   // Keep earlier runs only of what was not attempted this time (a failed attempt drops them).
   const attempted = (r) =>
     (r.section === "tfhe-npm" && sections.includes("peer")) ||
+    (r.section === "workers" && sections.includes("workers")) ||
     (r.section === "engine" && sections.includes("engine") && opts.sets.includes(r.set) &&
       (r.runtime === runtimeLabel() || (opts.node24 && r.runtime === "node24")));
   const kept = opts.fresh ? [] : loadPrevious(machine).filter((r) => !freshKeys.has(key(r)) && !attempted(r));

@@ -4,7 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { loadEngine, PARAMETER_SETS, makeEncoding, InvalidArgumentError } from "blindml/engine";
-import { LONG, TEST_SEED, engine, clientKey, evaluator, prng, mod, throwsTyped } from "./helpers.js";
+import { LONG, TEST_SEED, engine, clientKey, evaluator, evaluationKeys, prng, mod, throwsTyped } from "./helpers.js";
 
 const P = 16;
 const rand = prng(TEST_SEED ^ 0x0b5);
@@ -230,6 +230,27 @@ test("using a freed ciphertext or table throws InvalidArgumentError", () => {
 
   // (A freed evaluator is covered with the expanded-keys evaluator above.)
   assert.is(ck.decrypt(ev.bootstrap(other, ev.lookupTable((x) => x + 1))), 5);
+});
+
+test("objects of another engine instance are refused with a typed error, not misread", async () => {
+  const ck = clientKey("2_2");
+  const ev = evaluator("2_2");
+  const other = await loadEngine();
+  const ck2 = other.deserializeClientKey(ck.serialize());
+  const foreign = ck2.encrypt(5);
+  const local = ck.encrypt(1);
+  const another = { message: /another engine instance/ };
+  throwsTyped(() => ev.bootstrap(foreign, ev.lookupTable((x) => x)), InvalidArgumentError, another);
+  throwsTyped(() => ev.add(local, foreign), InvalidArgumentError, another);
+  throwsTyped(() => ev.add(foreign, local), InvalidArgumentError, another);
+  throwsTyped(() => ev.negate(foreign), InvalidArgumentError, another);
+  throwsTyped(() => ck.decrypt(foreign), InvalidArgumentError, another);
+  const ev2 = other.createEvaluator(other.deserializeEvaluationKeys(evaluationKeys("2_2").serialize()));
+  const foreignTable = ev2.lookupTable((x) => 15 - x);
+  throwsTyped(() => ev.bootstrap(local, foreignTable), InvalidArgumentError, another);
+  // Through bytes, objects move between instances correctly.
+  assert.is(ck.decrypt(ev.bootstrap(engine.deserializeCiphertext(foreign.serialize()), ev.lookupTable((x) => x + 1))), 6);
+  ev2.free();
 });
 
 test.run();

@@ -11,7 +11,8 @@ export const LONG = process.env.BLINDML_LONG_TESTS === "1";
 /** Seed of the test PRNG; override with BLINDML_TEST_SEED to explore other tables. */
 export const TEST_SEED = Number(process.env.BLINDML_TEST_SEED ?? 0x5eed2024) >>> 0;
 
-export const SET_NAMES = /** @type {const} */ (["1_1", "2_2", "3_3"]);
+/** Every named set (1_1, 2_2, 3_3, 2_2_KS32, and any set added later). */
+export const SET_NAMES = Object.keys(PARAMETER_SETS);
 
 /** The engine every test file shares. */
 export const engine = await loadEngine();

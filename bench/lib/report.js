@@ -2,7 +2,7 @@
 // "published, not measured here" column, which comes from lib/published.js.
 import { PUBLISHED, SOURCES } from "./published.js";
 
-const SET_ORDER = ["1_1", "2_2", "3_3", "4_4"];
+const SET_ORDER = ["1_1", "2_2", "2_2_KS32", "3_3"];
 
 const GROUPS = [
   {
@@ -189,6 +189,23 @@ export function renderMarkdown(results) {
     out.push("");
   }
 
+  const workerRuns = results.runs.filter((r) => r.section === "workers");
+  if (workerRuns.length) {
+    out.push("## Evaluators in worker threads (expanded keys shared, not recomputed)");
+    out.push("");
+    out.push("The main thread expands the evaluation keys once and posts them as SharedArrayBuffers; each worker " +
+      "copies them into its own wasm memory (no FFTs). bench/workers.js.");
+    out.push("");
+    out.push("| set | runtime | expanded keys | worker start (copy) | wasm memory per worker | RSS added per worker | KS-PBS/s, 1 worker | KS-PBS/s, 2 workers |");
+    out.push("|---|---|---|---|---|---|---|---|");
+    for (const r of workerRuns) {
+      const w = r.workers;
+      out.push(`| ${w.set} | ${r.runtime} | ${fmtBytes(w.expanded_key_bytes)} | ${w.worker_load_ms.map((x) => `${x} ms`).join(", ")} | ` +
+        `${w.worker_wasm_memory_mib.join(", ")} MiB | ${w.rss_added_per_worker_mib} MiB | ${w.bootstraps_per_s.one_worker} | ${w.bootstraps_per_s.two_workers} |`);
+    }
+    out.push("");
+  }
+
   const checks = results.runs.filter((r) => r.checks);
   if (checks.length) {
     out.push("## Correctness checks during the run");
@@ -203,7 +220,7 @@ export function renderMarkdown(results) {
   out.push("## Runs");
   out.push("");
   for (const r of results.runs) {
-    const who = r.section === "engine" ? `blindml ${r.set}` : `npm tfhe ${r.peer?.version ?? ""} ${r.set}`;
+    const who = r.section === "engine" ? `blindml ${r.set}` : r.section === "workers" ? `blindml workers ${r.set}` : `npm tfhe ${r.peer?.version ?? ""} ${r.set}`;
     const extra = [];
     if (r.node) extra.push(`Node ${r.node}`);
     if (r.commit) extra.push(`commit ${r.commit}`);

@@ -226,6 +226,11 @@ export class ClientKey {
   }
 
   private checkCiphertext(ct: Ciphertext): void {
+    if (ct.core !== this.core) {
+      throw new InvalidArgumentError(
+        "This ciphertext lives in another engine instance (another loadEngine()); serialize it and deserialize it into this engine.",
+      );
+    }
     if (ct.params !== this.params) {
       throw new InvalidArgumentError(`Ciphertext is for parameter set "${ct.params.set.name}", this key for "${this.params.set.name}".`);
     }

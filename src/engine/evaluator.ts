@@ -10,6 +10,7 @@ import type { Encoding } from "./encoding.js";
 import { defaultEncoding, encodeMessage, makeEncoding } from "./encoding.js";
 import { LookupTable, tableCoefficients, manyTableCoefficients } from "./lookup-table.js";
 import { InvalidArgumentError, ParameterMismatchError } from "./errors.js";
+import { parameterSetByFingerprint } from "./params.js";
 
 /** Expanded keys as plain bytes, to copy into another engine instance (e.g. a worker). */
 export interface ExpandedKeys {
@@ -60,7 +61,8 @@ export class Evaluator {
     const kskBytes = params.size(SizeOf.ExpandedKsk);
     const bskBytes = params.size(SizeOf.FourierBsk);
     if (!sameBytes(expanded.fingerprint, params.fingerprint)) {
-      throw new ParameterMismatchError(`"${params.set.name}"`, "another parameter set (expanded-key fingerprint differs)");
+      const named = parameterSetByFingerprint(expanded.fingerprint);
+      throw new ParameterMismatchError(`"${params.set.name}"`, named ? `"${named.name}"` : "a custom set");
     }
     if (expanded.keyswitchKey.length !== kskBytes || expanded.fourierBootstrapKey.length !== bskBytes) {
       throw new InvalidArgumentError(`Expanded keys have the wrong size for parameter set "${params.set.name}".`);
@@ -174,6 +176,7 @@ export class Evaluator {
   // ---- leveled operations (new ciphertexts; the *Assign variants work in place) ----
 
   add(a: Ciphertext, b: Ciphertext): Ciphertext {
+    this.checkPair(a, b);
     return this.addAssign(a.clone(), b);
   }
   addAssign(a: Ciphertext, b: Ciphertext): Ciphertext {
@@ -182,6 +185,7 @@ export class Evaluator {
     return a;
   }
   sub(a: Ciphertext, b: Ciphertext): Ciphertext {
+    this.checkPair(a, b);
     return this.subAssign(a.clone(), b);
   }
   subAssign(a: Ciphertext, b: Ciphertext): Ciphertext {
@@ -190,23 +194,28 @@ export class Evaluator {
     return a;
   }
   negate(a: Ciphertext): Ciphertext {
+    this.check(a, a.keyKind);
     const out = a.clone();
     this.core.wasm.lweNegateAssign(out.pointer, out.dimension);
     return out;
   }
   multiplyByInteger(a: Ciphertext, scalar: number | bigint): Ciphertext {
+    this.check(a, a.keyKind);
     return this.multiplyByIntegerAssign(a.clone(), scalar);
   }
   multiplyByIntegerAssign(a: Ciphertext, scalar: number | bigint): Ciphertext {
+    this.check(a, a.keyKind);
     const c = typeof scalar === "bigint" ? scalar : BigInt(checkInteger(scalar));
     this.core.wasm.lweMulScalarAssign(a.pointer, a.dimension, BigInt.asIntN(64, c));
     return a;
   }
   /** Adds a cleartext message (encoded with the ciphertext's encoding): no noise added. */
   addPlaintext(a: Ciphertext, message: number | bigint): Ciphertext {
+    this.check(a, a.keyKind);
     return this.addPlaintextAssign(a.clone(), message);
   }
   addPlaintextAssign(a: Ciphertext, message: number | bigint): Ciphertext {
+    this.check(a, a.keyKind);
     this.core.wasm.lweAddPlaintextAssign(a.pointer, a.dimension, encodeMessage(message, a.encoding));
     return a;
   }
@@ -223,6 +232,11 @@ export class Evaluator {
   }
 
   private check(ct: Ciphertext, keyKind: "big" | "small"): void {
+    if (ct.core !== this.core) {
+      throw new InvalidArgumentError(
+        "This ciphertext lives in another engine instance (another loadEngine()); serialize it and deserialize it into this engine.",
+      );
+    }
     if (ct.params.set !== this.params.set) {
       throw new ParameterMismatchError(`"${this.params.set.name}"`, `"${ct.params.set.name}"`);
     }
@@ -231,6 +245,7 @@ export class Evaluator {
     }
   }
   private checkTable(lut: LookupTable): void {
+    if (lut.core !== this.core) throw new InvalidArgumentError("This lookup table was made by another engine instance; build it with this evaluator.");
     if (lut.params.set !== this.params.set) throw new ParameterMismatchError(`"${this.params.set.name}"`, `"${lut.params.set.name}"`);
   }
   private checkPair(a: Ciphertext, b: Ciphertext): void {

@@ -7,6 +7,7 @@ import { encodeMessage } from "./encoding.js";
 import { InvalidArgumentError } from "./errors.js";
 
 export class LookupTable {
+  readonly core: EngineCore;
   readonly params: LoadedParameters;
   /** Encoding of the bootstrap's output ciphertexts. */
   readonly output: Encoding;
@@ -19,6 +20,7 @@ export class LookupTable {
   constructor(core: EngineCore, params: LoadedParameters, coefficients: BigUint64Array, output: Encoding, functionCount = 1, stride = 0) {
     const N = params.set.polynomialSize;
     if (coefficients.length !== N) throw new InvalidArgumentError(`A lookup table has N = ${N} coefficients, got ${coefficients.length}.`);
+    this.core = core;
     this.params = params;
     this.output = output;
     this.functionCount = functionCount;
