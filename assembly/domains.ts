@@ -12,7 +12,7 @@ export const DOMAIN_LWE_MASK: u32 = 1;
 export const DOMAIN_BSK_MASK: u32 = 2;
 /** Masks of the keyswitching key: one stream for all rows, in row order. */
 export const DOMAIN_KSK_MASK: u32 = 3;
-/** Masks of GLWE ciphertexts (tests, future packing). */
+/** Masks of GLWE ciphertexts: index_low = the ciphertext's stream index (abi_glwe.ts). */
 export const DOMAIN_GLWE_MASK: u32 = 4;
 /** Secret key coefficients (client). */
 export const DOMAIN_SECRET_KEY: u32 = 0x100;

@@ -4,3 +4,4 @@ export { alloc, allocZeroed, dealloc, wipe } from "./memory";
 export * from "./abi_random";
 export * from "./abi_fft";
 export * from "./abi_engine";
+export * from "./abi_glwe";

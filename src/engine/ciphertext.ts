@@ -11,13 +11,14 @@ import { CorruptError, InvalidArgumentError } from "./errors.js";
 /** Which secret key a ciphertext is encrypted under. */
 export type KeyKind = "big" | "small";
 
-const ENCODING_BYTES = 1 + 8 + 8; // signed flag, modulus, delta
+/** Serialized size of an encoding: signed flag, modulus, delta (SPEC §7.3). */
+export const ENCODING_BYTES = 1 + 8 + 8;
 
-function writeEncoding(w: ByteWriter, e: Encoding): void {
+export function writeEncoding(w: ByteWriter, e: Encoding): void {
   w.u8(e.signed ? 1 : 0).u64(e.modulus).u64(e.delta);
 }
 
-function readEncoding(r: ByteReader): Encoding {
+export function readEncoding(r: ByteReader): Encoding {
   const signed = r.u8();
   if (signed > 1) throw new CorruptError(`Encoding flag must be 0 or 1, found ${signed}.`);
   const modulus = r.u64AsNumber();

@@ -5,6 +5,7 @@ import { SizeOf, randomSeed } from "./core.js";
 import type { Encoding } from "./encoding.js";
 import { defaultEncoding, encodeMessage, decodePhase } from "./encoding.js";
 import { Ciphertext, SeededCiphertextList } from "./ciphertext.js";
+import { GlweCiphertext, SeededGlweCiphertext, encryptGlwe, decryptGlwe, glwePhase } from "./glwe-ciphertext.js";
 import { EvaluationKeys } from "./evaluation-keys.js";
 import { ObjectKind, allocateObject, decodeObject, ByteReader, ByteWriter } from "./format.js";
 import { CorruptError, InvalidArgumentError } from "./errors.js";
@@ -14,6 +15,10 @@ export interface EncryptOptions {
 }
 export interface EncryptManyOptions extends EncryptOptions {
   /** Keep only seed + bodies (8 bytes per value on the wire). Default true. */
+  seeded?: boolean;
+}
+export interface EncryptGlweOptions extends EncryptOptions {
+  /** Keep only seed + body (8N + 36 bytes instead of 8(k+1)N). Default false. */
   seeded?: boolean;
 }
 
@@ -167,6 +172,26 @@ export class ClientKey {
     return cts.map((ct) => this.decrypt(ct, options));
   }
 
+  /** Encrypts up to N messages as the coefficients of one GLWE plaintext polynomial (the rest 0). */
+  encryptGlwe(messages: ArrayLike<number | bigint>, options: EncryptGlweOptions & { seeded: true }): SeededGlweCiphertext;
+  encryptGlwe(messages: ArrayLike<number | bigint>, options?: EncryptGlweOptions): GlweCiphertext;
+  encryptGlwe(messages: ArrayLike<number | bigint>, options: EncryptGlweOptions = {}): GlweCiphertext | SeededGlweCiphertext {
+    const encoding = options.encoding ?? this.encoding;
+    return encryptGlwe(this.core, this.params, this.pointer, this.drawSeed(), messages, encoding, options.seeded === true);
+  }
+
+  /** The phase polynomial B − Σ A_i·S_i (N values: message·Δ + noise), for noise measurements. */
+  phaseGlwe(ct: GlweCiphertext): BigUint64Array {
+    this.checkGlwe(ct);
+    return glwePhase(this.core, this.params, this.pointer, ct);
+  }
+
+  /** Decrypts all N coefficients of a GLWE ciphertext under its (or the given) encoding. */
+  decryptGlwe(ct: GlweCiphertext, options: EncryptOptions = {}): number[] {
+    this.checkGlwe(ct);
+    return decryptGlwe(this.core, this.params, this.pointer, ct, options.encoding ?? ct.encoding);
+  }
+
   /** Generates the compressed evaluation keys (keyswitching + bootstrapping bodies and a seed). */
   generateEvaluationKeys(): EvaluationKeys {
     const { core, params } = this;
@@ -225,7 +250,12 @@ export class ClientKey {
     return key;
   }
 
-  private checkCiphertext(ct: Ciphertext): void {
+  private checkGlwe(ct: GlweCiphertext): void {
+    if (!(ct instanceof GlweCiphertext)) throw new InvalidArgumentError("Expected a GlweCiphertext (expand a seeded one first).");
+    this.checkCiphertext(ct);
+  }
+
+  private checkCiphertext(ct: Ciphertext | GlweCiphertext): void {
     if (ct.core !== this.core) {
       throw new InvalidArgumentError(
         "This ciphertext lives in another engine instance (another loadEngine()); serialize it and deserialize it into this engine.",

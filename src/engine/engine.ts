@@ -10,6 +10,7 @@ import { EvaluationKeys } from "./evaluation-keys.js";
 import { Evaluator } from "./evaluator.js";
 import type { ExpandedKeys } from "./evaluator.js";
 import { Ciphertext, SeededCiphertextList } from "./ciphertext.js";
+import { GlweCiphertext, SeededGlweCiphertext } from "./glwe-ciphertext.js";
 import { decodeObject } from "./format.js";
 import { FormatError } from "./errors.js";
 
@@ -65,6 +66,14 @@ export class Engine {
 
   deserializeCiphertextList(bytes: Uint8Array, options: ReadOptions = {}): SeededCiphertextList {
     return SeededCiphertextList.deserialize(this.core, this.resolve(bytes, options), bytes, options.maxBytes ?? DEFAULT_MAX_OBJECT_BYTES);
+  }
+
+  deserializeGlweCiphertext(bytes: Uint8Array, options: ReadOptions = {}): GlweCiphertext {
+    return GlweCiphertext.deserialize(this.core, this.resolve(bytes, options), bytes, options.maxBytes ?? DEFAULT_MAX_OBJECT_BYTES);
+  }
+
+  deserializeSeededGlweCiphertext(bytes: Uint8Array, options: ReadOptions = {}): SeededGlweCiphertext {
+    return SeededGlweCiphertext.deserialize(this.core, this.resolve(bytes, options), bytes, options.maxBytes ?? DEFAULT_MAX_OBJECT_BYTES);
   }
 
   /** The parameter set an object is for: the caller's, or the named set its fingerprint names. */

@@ -5,6 +5,7 @@
 import type { EngineCore, LoadedParameters } from "./core.js";
 import { SizeOf } from "./core.js";
 import { Ciphertext } from "./ciphertext.js";
+import { GlweCiphertext, copyInPlaintextPolynomial, wipePolynomial } from "./glwe-ciphertext.js";
 import type { EvaluationKeys } from "./evaluation-keys.js";
 import type { Encoding } from "./encoding.js";
 import { defaultEncoding, encodeMessage, makeEncoding } from "./encoding.js";
@@ -219,6 +220,46 @@ export class Evaluator {
     this.core.wasm.lweAddPlaintextAssign(a.pointer, a.dimension, encodeMessage(message, a.encoding));
     return a;
   }
+
+  // ---- leveled operations on GLWE ciphertexts (new ciphertexts; SPEC §4.12) ----
+
+  /** a + b: the message polynomials add (each coefficient mod p). */
+  glweAdd(a: GlweCiphertext, b: GlweCiphertext): GlweCiphertext {
+    this.checkGlwe(a, b);
+    const out = a.clone();
+    this.core.wasm.glweAddAssign(out.pointer, b.pointer, out.glweDimension, out.polynomialSize);
+    return out;
+  }
+  glweSub(a: GlweCiphertext, b: GlweCiphertext): GlweCiphertext {
+    this.checkGlwe(a, b);
+    const out = a.clone();
+    this.core.wasm.glweSubAssign(out.pointer, b.pointer, out.glweDimension, out.polynomialSize);
+    return out;
+  }
+  glweNegate(a: GlweCiphertext): GlweCiphertext {
+    this.checkGlwe(a);
+    const out = a.clone();
+    this.core.wasm.glweNegateAssign(out.pointer, out.glweDimension, out.polynomialSize);
+    return out;
+  }
+  /** c·a for a cleartext integer c (taken mod 2^64): the noise grows by |c|. */
+  glweMultiplyByInteger(a: GlweCiphertext, scalar: number | bigint): GlweCiphertext {
+    this.checkGlwe(a);
+    const c = BigInt.asIntN(64, typeof scalar === "bigint" ? scalar : BigInt(checkInteger(scalar)));
+    const out = a.clone();
+    this.core.wasm.glweMulScalarAssign(out.pointer, out.glweDimension, out.polynomialSize, c);
+    return out;
+  }
+  /** Adds the cleartext polynomial Σ_j m_j·X^j (up to N messages, encoded with a's encoding): no noise added. */
+  glweAddPlaintext(a: GlweCiphertext, messages: ArrayLike<number | bigint>): GlweCiphertext {
+    this.checkGlwe(a);
+    const plaintext = copyInPlaintextPolynomial(this.core, this.params, messages, a.encoding);
+    const out = a.clone();
+    this.core.wasm.glweAddPlaintextPolynomialAssign(out.pointer, out.glweDimension, out.polynomialSize, plaintext);
+    wipePolynomial(this.core, this.params, plaintext);
+    return out;
+  }
+
   /** A noiseless encryption of a public constant (anyone can make it). */
   trivial(message: number | bigint, encoding: Encoding = this.encoding): Ciphertext {
     const ct = Ciphertext.allocate(this.core, this.params, "big", encoding);
@@ -242,6 +283,18 @@ export class Evaluator {
     }
     if (ct.keyKind !== keyKind) {
       throw new InvalidArgumentError(`Expected a ${keyKind}-key ciphertext, got a ${ct.keyKind}-key one.`);
+    }
+  }
+  private checkGlwe(...cts: GlweCiphertext[]): void {
+    for (const ct of cts) {
+      if (!(ct instanceof GlweCiphertext)) throw new InvalidArgumentError("Expected a GlweCiphertext (expand a seeded one first).");
+      if (ct.freed) throw new InvalidArgumentError("This GLWE ciphertext was freed.");
+      if (ct.core !== this.core) {
+        throw new InvalidArgumentError(
+          "This GLWE ciphertext lives in another engine instance (another loadEngine()); serialize it and deserialize it into this engine.",
+        );
+      }
+      if (ct.params.set !== this.params.set) throw new ParameterMismatchError(`"${this.params.set.name}"`, `"${ct.params.set.name}"`);
     }
   }
   private checkTable(lut: LookupTable): void {

@@ -52,7 +52,7 @@ export const MAX_PAYLOAD_BYTES = 2 ** 53;
 
 /**
  * What a container holds. Values are part of the format: never renumber or
- * reuse one; new kinds take the next free value (6…65535 are free).
+ * reuse one; new kinds take the next free value (8…65535 are free).
  */
 export enum ObjectKind {
   ClientKey = 1,
@@ -60,6 +60,8 @@ export enum ObjectKind {
   Ciphertext = 3,
   CiphertextList = 4,
   SeededCiphertextList = 5,
+  GlweCiphertext = 6,
+  SeededGlweCiphertext = 7,
 }
 
 /** A readable name for a kind value, also for values this build does not know. */

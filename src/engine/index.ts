@@ -2,12 +2,13 @@
 export { loadEngine, Engine } from "./engine.js";
 export type { ReadOptions } from "./engine.js";
 export { ClientKey } from "./client-key.js";
-export type { EncryptOptions, EncryptManyOptions } from "./client-key.js";
+export type { EncryptOptions, EncryptManyOptions, EncryptGlweOptions } from "./client-key.js";
 export { EvaluationKeys } from "./evaluation-keys.js";
 export { Evaluator } from "./evaluator.js";
 export type { ExpandedKeys, LookupTableOptions } from "./evaluator.js";
 export { Ciphertext, SeededCiphertextList } from "./ciphertext.js";
 export type { KeyKind } from "./ciphertext.js";
+export { GlweCiphertext, SeededGlweCiphertext } from "./glwe-ciphertext.js";
 export { LookupTable, tableCoefficients, manyTableCoefficients } from "./lookup-table.js";
 export { makeEncoding, defaultEncoding, encodeMessage, decodePhase, phaseError } from "./encoding.js";
 export type { Encoding, EncodingOptions } from "./encoding.js";

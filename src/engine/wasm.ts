@@ -49,6 +49,16 @@ export interface EngineExports {
   lweMulScalarAssign(ct: Ptr, dimension: number, scalar: bigint): void;
   lweAddPlaintextAssign(ct: Ptr, dimension: number, plaintext: bigint): void;
   lweTrivial(ct: Ptr, dimension: number, plaintext: bigint): void;
+  // GLWE ciphertexts (k = glweDimension, N = polySize)
+  glweEncryptWithKeys(keys: Ptr, out: Ptr, plaintextPoly: Ptr, maskSeed: Ptr, index: number): void;
+  glweEncryptSeededBody(keys: Ptr, bodyOut: Ptr, plaintextPoly: Ptr, maskSeed: Ptr, index: number): void;
+  glweExpandSeeded(params: Ptr, out: Ptr, body: Ptr, maskSeed: Ptr, index: number): void;
+  glwePhaseWithKeys(keys: Ptr, phaseOut: Ptr, ct: Ptr): void;
+  glweAddAssign(dst: Ptr, src: Ptr, k: number, N: number): void;
+  glweSubAssign(dst: Ptr, src: Ptr, k: number, N: number): void;
+  glweNegateAssign(ct: Ptr, k: number, N: number): void;
+  glweMulScalarAssign(ct: Ptr, k: number, N: number, scalar: bigint): void;
+  glweAddPlaintextPolynomialAssign(ct: Ptr, k: number, N: number, plaintextPoly: Ptr): void;
   /** Everything else (test hooks, samplers, FFT): untyped. */
   [name: string]: unknown;
 }
