@@ -6,7 +6,8 @@ import { SizeOf } from "./core.js";
 import type { Encoding } from "./encoding.js";
 import { makeEncoding } from "./encoding.js";
 import { ObjectKind, allocateObject, decodeObject, ByteReader, ByteWriter } from "./format.js";
-import { CorruptError, InvalidArgumentError } from "./errors.js";
+import { CorruptError } from "./errors.js";
+import { WasmResource } from "./resource.js";
 
 /** Which secret key a ciphertext is encrypted under. */
 export type KeyKind = "big" | "small";
@@ -30,23 +31,17 @@ export function readEncoding(r: ByteReader): Encoding {
   }
 }
 
-export class Ciphertext {
-  readonly core: EngineCore;
+export class Ciphertext extends WasmResource {
   readonly params: LoadedParameters;
   readonly keyKind: KeyKind;
   encoding: Encoding;
-  #pointer: number;
-  readonly #release: () => void;
 
   /** Wraps an existing wasm block of the right size (takes ownership). */
   constructor(core: EngineCore, params: LoadedParameters, keyKind: KeyKind, encoding: Encoding, pointer: number) {
-    this.core = core;
+    super(core, pointer, (p) => core.wasm.dealloc(p), "ciphertext");
     this.params = params;
     this.keyKind = keyKind;
     this.encoding = encoding;
-    this.#pointer = pointer;
-    const wasm = core.wasm;
-    this.#release = core.track(this, () => wasm.dealloc(pointer));
   }
 
   /** Allocates an uninitialised ciphertext. */
@@ -60,14 +55,6 @@ export class Ciphertext {
   }
   get byteLength(): number {
     return (this.dimension + 1) * 8;
-  }
-  /** The wasm pointer; throws once freed. */
-  get pointer(): number {
-    if (this.#pointer === 0) throw new InvalidArgumentError("This ciphertext was freed.");
-    return this.#pointer;
-  }
-  get freed(): boolean {
-    return this.#pointer === 0;
   }
 
   clone(): Ciphertext {
@@ -107,14 +94,6 @@ export class Ciphertext {
     return ct;
   }
 
-  free(): void {
-    if (this.#pointer === 0) return;
-    this.#pointer = 0;
-    this.#release();
-  }
-  [Symbol.dispose](): void {
-    this.free();
-  }
 }
 
 /**

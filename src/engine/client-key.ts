@@ -7,6 +7,7 @@ import { defaultEncoding, encodeMessage, decodePhase } from "./encoding.js";
 import { Ciphertext, SeededCiphertextList } from "./ciphertext.js";
 import { GlweCiphertext, SeededGlweCiphertext, encryptGlwe, decryptGlwe, glwePhase } from "./glwe-ciphertext.js";
 import { EvaluationKeys } from "./evaluation-keys.js";
+import { WasmResource } from "./resource.js";
 import { ObjectKind, allocateObject, decodeObject, ByteReader, ByteWriter } from "./format.js";
 import { CorruptError, InvalidArgumentError } from "./errors.js";
 
@@ -38,21 +39,15 @@ function unpackBits(bits: Uint8Array, into: BigUint64Array): void {
   }
 }
 
-export class ClientKey {
-  readonly core: EngineCore;
+export class ClientKey extends WasmResource {
   readonly params: LoadedParameters;
   /** The set's default encoding (p = message·carry with a padding bit). */
   readonly encoding: Encoding;
-  #pointer: number;
-  readonly #release: () => void;
 
   private constructor(core: EngineCore, params: LoadedParameters, pointer: number) {
-    this.core = core;
+    super(core, pointer, (p) => core.wasm.secretKeysFree(p), "client key"); // secretKeysFree wipes the keys
     this.params = params;
     this.encoding = defaultEncoding(params.set);
-    this.#pointer = pointer;
-    const wasm = core.wasm;
-    this.#release = core.track(this, () => wasm.secretKeysFree(pointer)); // wipes the key bytes
   }
 
   /** Fresh uniform binary keys from the host's CSPRNG (crypto.getRandomValues). */
@@ -69,10 +64,6 @@ export class ClientKey {
     }
   }
 
-  private get pointer(): number {
-    if (this.#pointer === 0) throw new InvalidArgumentError("This client key was freed.");
-    return this.#pointer;
-  }
 
   /** A fresh public mask seed drawn from the key's secret stream. */
   private drawSeed(): Uint8Array {
@@ -266,12 +257,4 @@ export class ClientKey {
     }
   }
 
-  free(): void {
-    if (this.#pointer === 0) return;
-    this.#pointer = 0;
-    this.#release();
-  }
-  [Symbol.dispose](): void {
-    this.free();
-  }
 }

@@ -11,6 +11,7 @@ import type { Encoding } from "./encoding.js";
 import { defaultEncoding, encodeMessage, makeEncoding } from "./encoding.js";
 import { LookupTable, tableCoefficients, manyTableCoefficients } from "./lookup-table.js";
 import { InvalidArgumentError, ParameterMismatchError } from "./errors.js";
+import { WasmResource } from "./resource.js";
 import { parameterSetByFingerprint } from "./params.js";
 
 /** Expanded keys as plain bytes, to copy into another engine instance (e.g. a worker). */
@@ -27,20 +28,14 @@ export interface LookupTableOptions {
   output?: Encoding;
 }
 
-export class Evaluator {
-  readonly core: EngineCore;
+export class Evaluator extends WasmResource {
   readonly params: LoadedParameters;
   readonly encoding: Encoding;
-  #pointer: number;
-  readonly #release: () => void;
 
   private constructor(core: EngineCore, params: LoadedParameters, pointer: number) {
-    this.core = core;
+    super(core, pointer, (p) => core.wasm.evaluatorFree(p), "evaluator");
     this.params = params;
     this.encoding = defaultEncoding(params.set);
-    this.#pointer = pointer;
-    const wasm = core.wasm;
-    this.#release = core.track(this, () => wasm.evaluatorFree(pointer));
   }
 
   /** Expands compressed keys: regenerates masks from the seed, transforms the BSK. */
@@ -73,10 +68,6 @@ export class Evaluator {
     return new Evaluator(core, params, core.wasm.evaluatorFromExpanded(params.pointer, ksk, bsk, 1));
   }
 
-  private get pointer(): number {
-    if (this.#pointer === 0) throw new InvalidArgumentError("This evaluator was freed.");
-    return this.#pointer;
-  }
 
   /** Bytes of wasm memory the expanded keys occupy. */
   get expandedKeyBytes(): number {
@@ -306,14 +297,6 @@ export class Evaluator {
     this.check(b, a.keyKind);
   }
 
-  free(): void {
-    if (this.#pointer === 0) return;
-    this.#pointer = 0;
-    this.#release();
-  }
-  [Symbol.dispose](): void {
-    this.free();
-  }
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

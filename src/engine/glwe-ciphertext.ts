@@ -9,24 +9,19 @@ import { encodeMessage, decodePhase } from "./encoding.js";
 import { ENCODING_BYTES, writeEncoding, readEncoding } from "./ciphertext.js";
 import { ObjectKind, allocateObject, decodeObject, ByteReader, ByteWriter } from "./format.js";
 import { CorruptError, InvalidArgumentError } from "./errors.js";
+import { WasmResource } from "./resource.js";
 
 const SEED_BYTES = 32;
 
-export class GlweCiphertext {
-  readonly core: EngineCore;
+export class GlweCiphertext extends WasmResource {
   readonly params: LoadedParameters;
   encoding: Encoding;
-  #pointer: number;
-  readonly #release: () => void;
 
   /** Wraps an existing wasm block of (k+1)·N u64 (takes ownership). */
   constructor(core: EngineCore, params: LoadedParameters, encoding: Encoding, pointer: number) {
-    this.core = core;
+    super(core, pointer, (p) => core.wasm.dealloc(p), "GLWE ciphertext");
     this.params = params;
     this.encoding = encoding;
-    this.#pointer = pointer;
-    const wasm = core.wasm;
-    this.#release = core.track(this, () => wasm.dealloc(pointer));
   }
 
   /** Allocates an uninitialised ciphertext. */
@@ -44,14 +39,6 @@ export class GlweCiphertext {
   }
   get byteLength(): number {
     return glweCiphertextBytes(this.params);
-  }
-  /** The wasm pointer; throws once freed. */
-  get pointer(): number {
-    if (this.#pointer === 0) throw new InvalidArgumentError("This GLWE ciphertext was freed.");
-    return this.#pointer;
-  }
-  get freed(): boolean {
-    return this.#pointer === 0;
   }
 
   clone(): GlweCiphertext {
@@ -88,14 +75,6 @@ export class GlweCiphertext {
     return ct;
   }
 
-  free(): void {
-    if (this.#pointer === 0) return;
-    this.#pointer = 0;
-    this.#release();
-  }
-  [Symbol.dispose](): void {
-    this.free();
-  }
 }
 
 /**

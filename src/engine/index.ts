@@ -35,3 +35,4 @@ export {
 } from "./format.js";
 export type { AllocatedObject, DecodeExpectations, DecodedObject } from "./format.js";
 export { crc32c } from "./checksum.js";
+export { WasmResource } from "./resource.js";

@@ -5,45 +5,26 @@ import type { EngineCore, LoadedParameters } from "./core.js";
 import type { Encoding } from "./encoding.js";
 import { encodeMessage } from "./encoding.js";
 import { InvalidArgumentError } from "./errors.js";
+import { WasmResource } from "./resource.js";
 
-export class LookupTable {
-  readonly core: EngineCore;
+export class LookupTable extends WasmResource {
   readonly params: LoadedParameters;
   /** Encoding of the bootstrap's output ciphertexts. */
   readonly output: Encoding;
   /** How many functions the table packs (many-LUT) and the coefficient stride between them. */
   readonly functionCount: number;
   readonly stride: number;
-  #pointer: number;
-  readonly #release: () => void;
 
   constructor(core: EngineCore, params: LoadedParameters, coefficients: BigUint64Array, output: Encoding, functionCount = 1, stride = 0) {
     const N = params.set.polynomialSize;
     if (coefficients.length !== N) throw new InvalidArgumentError(`A lookup table has N = ${N} coefficients, got ${coefficients.length}.`);
-    this.core = core;
+    const pointer = core.allocate(N * 8);
+    core.u64(pointer, N).set(coefficients);
+    super(core, pointer, (p) => core.wasm.dealloc(p), "lookup table");
     this.params = params;
     this.output = output;
     this.functionCount = functionCount;
     this.stride = stride;
-    const pointer = core.allocate(N * 8);
-    core.u64(pointer, N).set(coefficients);
-    this.#pointer = pointer;
-    const wasm = core.wasm;
-    this.#release = core.track(this, () => wasm.dealloc(pointer));
-  }
-
-  get pointer(): number {
-    if (this.#pointer === 0) throw new InvalidArgumentError("This lookup table was freed.");
-    return this.#pointer;
-  }
-
-  free(): void {
-    if (this.#pointer === 0) return;
-    this.#pointer = 0;
-    this.#release();
-  }
-  [Symbol.dispose](): void {
-    this.free();
   }
 }
 
