@@ -20,7 +20,7 @@ import { DOMAIN_BSK_MASK } from "./domains";
 import { Params } from "./params";
 import { glweEncrypt, sampleExtract } from "./glwe";
 import { ggswRowPlaintext, glweToFourier, externalProductFourier } from "./ggsw";
-import { fftPlan, fftBackwardAddTorus } from "./fft";
+import { fftPlan, fftBackwardAddTorusCoarse } from "./fft";
 import { modulusSwitchCentered } from "./modulus_switch";
 import { polyMonomialMul, polyMonomialMulMinusOne } from "./polynomial";
 
@@ -131,12 +131,30 @@ export class BootstrapWorkspace {
   difference: usize;
   /** External-product output, Fourier: (k+1)·N f64 (overwritten each step). */
   productFourier: usize;
-  /** Decomposition digits: l·N i64. */
-  digits: usize;
   /** The digit polynomials' transforms: (k+1)·l·N f64. */
   digitFourier: usize;
   /** The switched mask ã: n i32. */
   switchedMask: usize;
+  /** The one allocation holding acc, difference, productFourier and digitFourier. */
+  arena: usize;
+}
+
+/**
+ * Where the workspace buffers start, modulo 4 KiB, relative to the bootstrapping key. The loops
+ * of a CMux walk several buffers in lockstep (the same offset in each); when two of their
+ * addresses agree in the low 12 bits, x86 cores suspect a load of reading the store just made to
+ * the other ("4K aliasing") and stall it, and the lines compete for the same L1 set. Buffers
+ * allocated one after the other, 32 KiB each, would all agree; so each starts at its own phase:
+ * the key's rows at 0, then acc, difference, digitFourier, productFourier a quarter apart.
+ */
+const PHASE_ACC: usize = 1024;
+const PHASE_DIFFERENCE: usize = 2048 + 512;
+const PHASE_DIGIT_FOURIER: usize = 3072;
+const PHASE_PRODUCT_FOURIER: usize = 2048;
+
+/** The first address ≥ cursor congruent to phase modulo 4096. */
+@inline function atPhase(cursor: usize, phase: usize): usize {
+  return cursor + ((phase - cursor) & 4095);
 }
 
 export function bootstrapWorkspaceCreate(paramsPtr: usize, fourierBsk: usize): usize {
@@ -147,22 +165,23 @@ export function bootstrapWorkspaceCreate(paramsPtr: usize, fourierBsk: usize): u
   w.params = paramsPtr;
   w.fourierBsk = fourierBsk;
   w.plan = fftPlan(p.polynomialSize);
-  w.acc = heap.alloc(glweBytes);
-  w.difference = heap.alloc(glweBytes);
-  w.productFourier = heap.alloc(glweBytes);
-  w.digits = heap.alloc(<usize>p.pbsLevel * polyBytes);
-  w.digitFourier = heap.alloc(<usize>(p.glweDimension + 1) * <usize>p.pbsLevel * polyBytes);
+  const digitFourierBytes = <usize>(p.glweDimension + 1) * <usize>p.pbsLevel * polyBytes;
+  w.arena = heap.alloc(3 * glweBytes + digitFourierBytes + 4 * 4096);
+  let cursor = w.arena;
+  w.acc = atPhase(cursor, fourierBsk + PHASE_ACC);
+  cursor = w.acc + glweBytes;
+  w.difference = atPhase(cursor, fourierBsk + PHASE_DIFFERENCE);
+  cursor = w.difference + glweBytes;
+  w.digitFourier = atPhase(cursor, fourierBsk + PHASE_DIGIT_FOURIER);
+  cursor = w.digitFourier + digitFourierBytes;
+  w.productFourier = atPhase(cursor, fourierBsk + PHASE_PRODUCT_FOURIER);
   w.switchedMask = heap.alloc(<usize>p.lweDimension << 2);
   return changetype<usize>(w);
 }
 
 export function bootstrapWorkspaceFree(ptr: usize): void {
   const w = changetype<BootstrapWorkspace>(ptr);
-  heap.free(w.acc);
-  heap.free(w.difference);
-  heap.free(w.productFourier);
-  heap.free(w.digits);
-  heap.free(w.digitFourier);
+  heap.free(w.arena);
   heap.free(w.switchedMask);
   heap.free(ptr);
 }
@@ -195,10 +214,10 @@ export function blindRotate(workspacePtr: usize, input: usize, lut: usize): void
     }
     externalProductFourier(
       w.productFourier, w.difference, w.fourierBsk + <usize>t * ggswFourierBytes, k, N,
-      p.pbsBaseLog, p.pbsLevel, w.plan, w.digits, w.digitFourier,
+      p.pbsBaseLog, p.pbsLevel, w.plan, w.digitFourier,
     );
     for (let c = 0; c <= k; c++) {
-      fftBackwardAddTorus(w.plan, w.acc + <usize>c * polyBytes, w.productFourier + <usize>c * polyBytes);
+      fftBackwardAddTorusCoarse(w.plan, w.acc + <usize>c * polyBytes, w.productFourier + <usize>c * polyBytes);
     }
   }
 }

@@ -25,13 +25,14 @@
 // product and backward agree without any permutation pass.
 //
 // Passes over memory (levels fused in pairs: radix 4):
-//   forward:  twist (i64 → f64, ·w^j) → fold (levels 1-2 of the M-point DIF, lanes formed)
-//             → lane levels (radix 4, the last one radix 2 if their count is odd);
-//   backward: lane levels undone → unfold → untwist (·conj(w^j)/M, f64 → integer mod 2^64).
-// Each pass streams one table laid out in the order its loop reads it. fft_reference.ts holds
+//   forward:  twist (i64 → f64, ·w^j) + fold (levels 1-2 of the M-point DIF, lanes formed), one
+//             pass → lane levels (radix 4, the last one radix 2 if their count is odd);
+//   backward: lane levels undone → unfold + untwist (·conj(w^j)/M, f64 → integer mod 2^64).
+// Each pass streams its tables laid out in the order its loop reads them. fft_reference.ts holds
 // the plain scalar radix-2 version the tests compare this one against.
 
 import { negacyclicMulSchoolbook } from "./fft_reference";
+import { decompositionOffset } from "./torus";
 export { negacyclicMulSchoolbook };
 
 // ---------------------------------------------------------------------------------------------
@@ -44,7 +45,8 @@ class FftPlan {
   polySize: i32;
   /** M = N/2, the number of complex points. */
   halfSize: i32;
-  /** w^e = exp(iπe/N) for e < M, by pairs (e, e+1): f64x2 [Re w^e, Re w^(e+1)], then the Im f64x2. */
+  /** w^e = exp(iπe/N) for e < M, by pairs (e, e+1): f64x2 [Re w^e, Re w^(e+1)], then the Im f64x2;
+   *  pairs in the order e = j + k·M/4, k = 0..3, for each even j < M/4 (twistFoldPass). */
   twist: usize;
   /** conj(w^e)/(M·2^64): the untwist, with the 1/M of the inverse DFT and the 2^-64 that maps
    *  coefficients onto the unit torus (unitTorusX2ToU64) folded in. Same layout. */
@@ -102,17 +104,20 @@ function createPlan(polySize: i32): usize {
   p.polySize = polySize;
   p.halfSize = m;
 
-  // Twist w^e = exp(2πi·e/(2N)) and untwist conj(w^e)/(M·2^64), by pairs.
+  // Twist w^e = exp(2πi·e/(2N)) and untwist conj(w^e)/(M·2^64), by pairs (e, e+1), in the
+  // order the first forward pass reads them: e = j + k·M/4 for each pair j, k = 0..3.
+  const quarter = m >> 2;
   p.twist = heap.alloc(<usize>m << 4);
   p.untwist = heap.alloc(<usize>m << 4);
   let t = p.twist, u = p.untwist;
-  for (let e = 0; e < m; e += 2) {
-    t = storeRootPair(t, e, 1, 2 * polySize, 1.0, 1.0);
-    u = storeRootPair(u, e, 1, 2 * polySize, -1.0, TWO_POW_MINUS_64 / <f64>m);
+  for (let j = 0; j < quarter; j += 2) {
+    for (let k = 0; k < 4; k++) {
+      t = storeRootPair(t, j + k * quarter, 1, 2 * polySize, 1.0, 1.0);
+      u = storeRootPair(u, j + k * quarter, 1, 2 * polySize, -1.0, TWO_POW_MINUS_64 / <f64>m);
+    }
   }
 
   // Fold: ω = exp(-2πi/M), powers 1, 2, 3 of pairs (j, j+1), j < M/4.
-  const quarter = m >> 2;
   p.foldTwiddles = heap.alloc(<usize>quarter * 48);
   t = p.foldTwiddles;
   for (let j = 0; j < quarter; j += 2) {
@@ -215,6 +220,27 @@ const LOW_32_BITS: usize = memory.data<u64>([0xffffffff, 0xffffffff], 16);
   return i64x2.sub(i64x2.add(i64x2.shl(hiMagic, 32), loMagic), magic);
 }
 
+/** 1.5 in both lanes, and bits(1.5)·2^12 mod 2^64 = 2^63 (unitTorusX2ToU64Coarse). */
+const COARSE_CONSTANTS: usize = memory.data<u64>([0x3ff8000000000000, 0x3ff8000000000000, 0x8000000000000000, 0x8000000000000000], 16);
+
+/**
+ * The cheaper conversion of the bootstrap's backward transforms: round(2^64·y) mod 2^64 for two f64
+ * lanes y of any magnitude, EXACT when |y| ≥ 1 and otherwise rounded to a multiple of 2^12:
+ *  - f = y − nearest(y) ∈ [−1/2, 1/2], exact, a multiple of ulp(y) — of 2^-52 when |y| ≥ 1;
+ *  - g = f + 1.5 ∈ [1, 2] has ulp 2^-52: it holds f rounded to a multiple of 2^-52 (no rounding
+ *    when |y| ≥ 1), and bits(g) − bits(1.5) = f·2^52 as an integer (g = 2 included: the exponent
+ *    step continues the count);
+ *  - shifted left by 12 this is f·2^64, and bits(1.5)·2^12 ≡ 2^63 (mod 2^64), so the result is
+ *    (bits(g) << 12) − 2^63 ≡ (bits(g) << 12) + 2^63.
+ * Five operations instead of unitTorusX2ToU64's eleven. The external product's coefficients are
+ * sums of N products of 2^22-digits with 2^63-torus values, |y| ≥ 1 all but always; when not,
+ * the 2^11 rounding is far below the transform's own error (≈ 2^38 and more, fft.test.js).
+ */
+@inline function unitTorusX2ToU64Coarse(y: v128, onePointFive: v128, topBit: v128): v128 {
+  const g = f64x2.add(f64x2.sub(y, f64x2.nearest(y)), onePointFive);
+  return i64x2.add(i64x2.shl(g, 12), topBit);
+}
+
 /**
  * round(x) mod 2^64, ties to even, for any finite x: the exact integer, reduced modulo 2^64 (the
  * torus Z/2^64). After rounding, x = ±m·2^e with the 53-bit mantissa m; the magnitude mod 2^64 is
@@ -244,106 +270,109 @@ export function f64PairsToTorusWrapping(out: usize, values: usize, count: i32): 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Twist and untwist. The fold butterfly for pair j (j < q = M/4, even) combines the pairs
-// z_{j+kq}, k = 0..3, and works in place on positions j, j+1, q+j, q+j+1; so the twist stores the
-// pair (z_e, z_{e+1}), e = j + kq, directly at position (k & 1)·q + j + (k >> 1), and the untwist
-// reads the unfold's output from there.
+// The first forward pass (twist + fold) and the last backward pass (unfold + untwist), each one
+// pass over memory. The fold butterfly for pair j (j < q = M/4, even) combines the pairs
+// z_{j+kq}, k = 0..3, and writes positions j, j+1, q+j, q+j+1; so one loop iteration reads the
+// coefficients a_e, a_{e+M}, e = j + kq (two lanes: e, e+1), twists them and folds them, and the
+// backward pass does the reverse. (The twist and untwist tables are laid out j-major to match.)
 
-/** Twist pass: z_e = (a_e + i·a_{e+M})·w^e, from N i64 to M complex f64 at their fold positions. */
-@inline function twistPass(plan: FftPlan, fourier: usize, poly: usize, smallIntegers: bool): void {
-  const m = <usize>plan.halfSize;
-  const q = m >> 2;
-  const imOffset = m << 3; // from Re to Im (fourier), from a_e to a_{e+M} (poly)
-  const magic = laneMagic(), low32Bits = v128.load(LOW_32_BITS), twoPow32 = laneTwoPow32();
-  let tw = plan.twist;
-  for (let k: usize = 0; k < 4; k++) {
-    const source = poly + ((k * q) << 3);
-    const target = fourier + (((k & 1) * q + (k >> 1)) << 4);
-    for (let j: usize = 0; j < q; j += 2) {
-      const s = source + (j << 3), t = target + (j << 4);
-      let xr: v128, xi: v128;
-      if (smallIntegers) {
-        xr = smallI64x2ToF64x2(v128.load(s), magic);
-        xi = smallI64x2ToF64x2(v128.load(s + imOffset), magic);
-      } else {
-        xr = i64x2ToF64x2(v128.load(s), magic, low32Bits, twoPow32);
-        xi = i64x2ToF64x2(v128.load(s + imOffset), magic, low32Bits, twoPow32);
-      }
-      const wr = v128.load(tw), wi = v128.load(tw, 16);
-      v128.store(t, mulRe(xr, xi, wr, wi));
-      v128.store(t + imOffset, mulIm(xr, xi, wr, wi));
-      tw += 32;
-    }
-  }
-}
-
-/** Untwist pass: x = z_e·conj(w^e)/M, real part → coefficient e, imaginary part → e + M, each
- *  rounded mod 2^64 (computed on x/2^64, see unitTorusX2ToU64) and added to poly (`accumulate`)
- *  or stored. */
-@inline function untwistPass(plan: FftPlan, poly: usize, fourier: usize, accumulate: bool): void {
-  const m = <usize>plan.halfSize;
-  const q = m >> 2;
-  const imOffset = m << 3;
-  const magic = laneMagic(), twoPow32 = laneTwoPow32();
-  let tw = plan.untwist;
-  for (let k: usize = 0; k < 4; k++) {
-    const target = poly + ((k * q) << 3);
-    const source = fourier + (((k & 1) * q + (k >> 1)) << 4);
-    for (let j: usize = 0; j < q; j += 2) {
-      const s = source + (j << 4), t = target + (j << 3);
-      const zr = v128.load(s), zi = v128.load(s + imOffset);
-      const ur = v128.load(tw), ui = v128.load(tw, 16);
-      const re = unitTorusX2ToU64(mulRe(zr, zi, ur, ui), magic, twoPow32);
-      const im = unitTorusX2ToU64(mulIm(zr, zi, ur, ui), magic, twoPow32);
-      if (accumulate) {
-        v128.store(t, i64x2.add(v128.load(t), re));
-        v128.store(t + imOffset, i64x2.add(v128.load(t + imOffset), im));
-      } else {
-        v128.store(t, re);
-        v128.store(t + imOffset, im);
-      }
-      tw += 32;
-    }
-  }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Fold and unfold: the first two DIF levels over all M points, and their inverse.
+/** What the forward pass reads: how two u64 coefficients become two f64. */
+const SOURCE_SMALL: i32 = 0; // small signed integers, |a| < 2^51: smallI64x2ToF64x2
+const SOURCE_TORUS: i32 = 1; // torus elements as signed i64: i64x2ToF64x2
+const SOURCE_DIGITS: i32 = 2; // torus elements, replaced by one level of their gadget digits
+const SOURCE_TOP_DIGITS: i32 = 3; // the same for level 1, whose shift leaves no bits to mask
 
 /**
- * Fold pass: radix-4 DIF butterfly on a, b, c, d = z_j, z_{j+q}, z_{j+2q}, z_{j+3q}, ω = exp(-2πi/M):
+ * Gadget digits of level j straight to f64, in the offset form of torus.ts (decompositionOffset):
+ * u = ((t + C) >> (64 − β·j)) mod B is the digit plus B/2, an integer in [0, B) ⊂ [0, 2^51), so
+ * bits(MAGIC) + u is the f64 MAGIC + u exactly; subtracting MAGIC + B/2 (`bias`) leaves the digit.
+ */
+@inline function digitsToF64x2(t: v128, offset: v128, shift: u32, mask: v128, magic: v128, bias: v128, topLevel: bool): v128 {
+  const shifted = i64x2.shr_u(i64x2.add(t, offset), shift);
+  const u = topLevel ? shifted : v128.and(shifted, mask); // level 1: the shift leaves β bits
+  return f64x2.sub(i64x2.add(u, magic), bias);
+}
+
+/** Scratch for the digit constants of one call: offset C, mask B − 1, bias MAGIC + B/2. */
+const DIGIT_CONSTANTS: usize = memory.data(48, 16);
+
+/** Two coefficients as f64, as `source` (a constant) says. */
+@inline function coefficientsToF64x2(
+  x: v128, source: i32, magic: v128, low32Bits: v128, twoPow32: v128,
+  offset: v128, shift: u32, mask: v128, bias: v128,
+): v128 {
+  if (source == SOURCE_SMALL) return smallI64x2ToF64x2(x, magic);
+  if (source == SOURCE_TORUS) return i64x2ToF64x2(x, magic, low32Bits, twoPow32);
+  return digitsToF64x2(x, offset, shift, mask, magic, bias, source == SOURCE_TOP_DIGITS);
+}
+
+/**
+ * Twist + fold. Twist: z_e = (a_e + i·a_{e+M})·w^e. Fold: radix-4 DIF butterfly on
+ * a, b, c, d = z_j, z_{j+q}, z_{j+2q}, z_{j+3q}, ω = exp(-2πi/M):
  *   y0 = (a+c) + (b+d),   y1 = ((a+c) − (b+d))·ω^2j,
  *   y2 = ((a−c) − i(b−d))·ω^j,   y3 = ((a−c) + i(b−d))·ω^3j.
  * (y0 | y1) is A = X_even's input after its own first level, (y2 | y3) is B = X_odd's: the results
  * are transposed so that A goes to lane 0 and B to lane 1: position j ← (y0_j, y2_j),
  * j+1 ← (y0_{j+1}, y2_{j+1}), q+j ← (y1_j, y3_j), q+j+1 ← (y1_{j+1}, y3_{j+1}).
+ * The digit parameters are only read for SOURCE_DIGITS.
  */
-function foldPass(plan: FftPlan, fourier: usize): void {
+@inline function twistFoldPass(
+  plan: FftPlan, fourier: usize, poly: usize, source: i32,
+  digitOffset: u64, digitShift: u32, baseLog: u32,
+): void {
   const m = <usize>plan.halfSize;
-  const imOffset = m << 3;
-  const highOffset = m << 2; // position q = M/4, in bytes
-  let tw = plan.foldTwiddles;
-  for (let low = fourier; low < fourier + highOffset; low += 32) {
-    const high = low + highOffset; // the twist left z_j, z_{j+2q} at j, j+1 and z_{j+q}, z_{j+3q} at q+j, q+j+1
-    const ar = v128.load(low), ai = v128.load(low + imOffset);
-    const cr = v128.load(low, 16), ci = v128.load(low + imOffset, 16);
-    const br = v128.load(high), bi = v128.load(high + imOffset);
-    const dr = v128.load(high, 16), di = v128.load(high + imOffset, 16);
+  const q = m >> 2;
+  const imOffset = m << 3; // from Re to Im (fourier), from a_e to a_{e+M} (poly)
+  const kBytes = q << 3; // from a_e to a_{e+q}
+  const highOffset = q << 4; // position q, in bytes
+  const magic = laneMagic(), low32Bits = v128.load(LOW_32_BITS), twoPow32 = laneTwoPow32();
+  // The digit constants go through memory, like the lane constants: computed splats would be
+  // recomputed inside the loop.
+  v128.store(DIGIT_CONSTANTS, i64x2.splat(digitOffset));
+  v128.store(DIGIT_CONSTANTS, i64x2.splat((<i64>1 << baseLog) - 1), 16);
+  v128.store(DIGIT_CONSTANTS, f64x2.splat(MAGIC + <f64>(<i64>1 << (baseLog - 1))), 32);
+  const offset = v128.load(DIGIT_CONSTANTS), mask = v128.load(DIGIT_CONSTANTS, 16), bias = v128.load(DIGIT_CONSTANTS, 32);
+  let tw = plan.twist, fw = plan.foldTwiddles;
+  for (let j: usize = 0; j < q; j += 2) {
+    // The twisted pairs a, b, c, d = z_{j+kq}, k = 0..3.
+    let s = poly + (j << 3);
+    let xr = coefficientsToF64x2(v128.load(s), source, magic, low32Bits, twoPow32, offset, digitShift, mask, bias);
+    let xi = coefficientsToF64x2(v128.load(s + imOffset), source, magic, low32Bits, twoPow32, offset, digitShift, mask, bias);
+    let wr = v128.load(tw), wi = v128.load(tw, 16);
+    const ar = mulRe(xr, xi, wr, wi), ai = mulIm(xr, xi, wr, wi);
+    s += kBytes;
+    xr = coefficientsToF64x2(v128.load(s), source, magic, low32Bits, twoPow32, offset, digitShift, mask, bias);
+    xi = coefficientsToF64x2(v128.load(s + imOffset), source, magic, low32Bits, twoPow32, offset, digitShift, mask, bias);
+    wr = v128.load(tw, 32); wi = v128.load(tw, 48);
+    const br = mulRe(xr, xi, wr, wi), bi = mulIm(xr, xi, wr, wi);
+    s += kBytes;
+    xr = coefficientsToF64x2(v128.load(s), source, magic, low32Bits, twoPow32, offset, digitShift, mask, bias);
+    xi = coefficientsToF64x2(v128.load(s + imOffset), source, magic, low32Bits, twoPow32, offset, digitShift, mask, bias);
+    wr = v128.load(tw, 64); wi = v128.load(tw, 80);
+    const cr = mulRe(xr, xi, wr, wi), ci = mulIm(xr, xi, wr, wi);
+    s += kBytes;
+    xr = coefficientsToF64x2(v128.load(s), source, magic, low32Bits, twoPow32, offset, digitShift, mask, bias);
+    xi = coefficientsToF64x2(v128.load(s + imOffset), source, magic, low32Bits, twoPow32, offset, digitShift, mask, bias);
+    wr = v128.load(tw, 96); wi = v128.load(tw, 112);
+    const dr = mulRe(xr, xi, wr, wi), di = mulIm(xr, xi, wr, wi);
+    tw += 128;
+    // The fold butterfly.
     const sumAcR = f64x2.add(ar, cr), sumAcI = f64x2.add(ai, ci);
     const sumBdR = f64x2.add(br, dr), sumBdI = f64x2.add(bi, di);
     const difAcR = f64x2.sub(ar, cr), difAcI = f64x2.sub(ai, ci);
     const difBdR = f64x2.sub(br, dr), difBdI = f64x2.sub(bi, di);
     const y0r = f64x2.add(sumAcR, sumBdR), y0i = f64x2.add(sumAcI, sumBdI);
     let ur = f64x2.sub(sumAcR, sumBdR), ui = f64x2.sub(sumAcI, sumBdI);
-    let wr = v128.load(tw, 32), wi = v128.load(tw, 48);
+    wr = v128.load(fw, 32); wi = v128.load(fw, 48);
     const y1r = mulRe(ur, ui, wr, wi), y1i = mulIm(ur, ui, wr, wi);
     ur = f64x2.add(difAcR, difBdI); ui = f64x2.sub(difAcI, difBdR); // (a−c) − i(b−d)
-    wr = v128.load(tw); wi = v128.load(tw, 16);
+    wr = v128.load(fw); wi = v128.load(fw, 16);
     const y2r = mulRe(ur, ui, wr, wi), y2i = mulIm(ur, ui, wr, wi);
     ur = f64x2.sub(difAcR, difBdI); ui = f64x2.add(difAcI, difBdR); // (a−c) + i(b−d)
-    wr = v128.load(tw, 64); wi = v128.load(tw, 80);
+    wr = v128.load(fw, 64); wi = v128.load(fw, 80);
     const y3r = mulRe(ur, ui, wr, wi), y3i = mulIm(ur, ui, wr, wi);
-    tw += 96;
+    fw += 96;
+    const low = fourier + (j << 4), high = low + highOffset;
     v128.store(low, f64x2.shuffle(y0r, y2r, 0, 2));
     v128.store(low, f64x2.shuffle(y0r, y2r, 1, 3), 16);
     v128.store(low + imOffset, f64x2.shuffle(y0i, y2i, 0, 2));
@@ -355,19 +384,44 @@ function foldPass(plan: FftPlan, fourier: usize): void {
   }
 }
 
+/** Untwist of one pair z (at t: coefficients e, e+1): x = z·conj(w^e)/M, real part → coefficient
+ *  e, imaginary part → e + M, each rounded mod 2^64 (computed on x/2^64, see unitTorusX2ToU64, or
+ *  unitTorusX2ToU64Coarse when `coarse`) and added to poly (`accumulate`) or stored. `tw`: the
+ *  untwist factors; c0, c1: the conversion's lane constants (magic and 2^32, or 1.5 and 2^63). */
+@inline function untwistStore(
+  t: usize, imOffset: usize, zr: v128, zi: v128, tw: usize, accumulate: bool, coarse: bool, c0: v128, c1: v128,
+): void {
+  const ur = v128.load(tw), ui = v128.load(tw, 16);
+  const xr = mulRe(zr, zi, ur, ui), xi = mulIm(zr, zi, ur, ui);
+  const re = coarse ? unitTorusX2ToU64Coarse(xr, c0, c1) : unitTorusX2ToU64(xr, c0, c1);
+  const im = coarse ? unitTorusX2ToU64Coarse(xi, c0, c1) : unitTorusX2ToU64(xi, c0, c1);
+  if (accumulate) {
+    v128.store(t, i64x2.add(v128.load(t), re));
+    v128.store(t + imOffset, i64x2.add(v128.load(t + imOffset), im));
+  } else {
+    v128.store(t, re);
+    v128.store(t + imOffset, im);
+  }
+}
+
 /**
- * Unfold pass, the inverse of foldPass (times 4): transpose the lanes back into y0..y3, then with
- * P = y0, Q = y1·conj ω^2j, R = y2·conj ω^j, S = y3·conj ω^3j:
+ * Unfold + untwist, the inverse of twistFoldPass (times M, with rounding): transpose the lanes
+ * back into y0..y3, then with P = y0, Q = y1·conj ω^2j, R = y2·conj ω^j, S = y3·conj ω^3j:
  *   a = (P+Q) + (R+S),  b = (P−Q) + i(R−S),  c = (P+Q) − (R+S),  d = (P−Q) − i(R−S),
- * stored back at the fold positions of z_j, z_{j+q}, z_{j+2q}, z_{j+3q}.
+ * i.e. 4·z_{j+kq} for k = 0..3, each untwisted (the table holds conj(w^e)/(M·2^64)) into
+ * coefficients e and e + M.
  */
-function unfoldPass(plan: FftPlan, fourier: usize): void {
+@inline function unfoldUntwistPass(plan: FftPlan, poly: usize, fourier: usize, accumulate: bool, coarse: bool): void {
   const m = <usize>plan.halfSize;
+  const q = m >> 2;
   const imOffset = m << 3;
-  const highOffset = m << 2;
-  let tw = plan.foldTwiddles;
-  for (let low = fourier; low < fourier + highOffset; low += 32) {
-    const high = low + highOffset;
+  const kBytes = q << 3;
+  const highOffset = q << 4;
+  const c0 = coarse ? v128.load(COARSE_CONSTANTS) : laneMagic();
+  const c1 = coarse ? v128.load(COARSE_CONSTANTS, 16) : laneTwoPow32();
+  let tw = plan.untwist, fw = plan.foldTwiddles;
+  for (let j: usize = 0; j < q; j += 2) {
+    const low = fourier + (j << 4), high = low + highOffset;
     let v0 = v128.load(low), v1 = v128.load(low, 16);
     const y0r = f64x2.shuffle(v0, v1, 0, 2), y2r = f64x2.shuffle(v0, v1, 1, 3);
     v0 = v128.load(low + imOffset); v1 = v128.load(low + imOffset, 16);
@@ -376,25 +430,24 @@ function unfoldPass(plan: FftPlan, fourier: usize): void {
     const y1r = f64x2.shuffle(v0, v1, 0, 2), y3r = f64x2.shuffle(v0, v1, 1, 3);
     v0 = v128.load(high + imOffset); v1 = v128.load(high + imOffset, 16);
     const y1i = f64x2.shuffle(v0, v1, 0, 2), y3i = f64x2.shuffle(v0, v1, 1, 3);
-    let wr = v128.load(tw, 32), wi = v128.load(tw, 48);
+    let wr = v128.load(fw, 32), wi = v128.load(fw, 48);
     const qr = mulConjRe(y1r, y1i, wr, wi), qi = mulConjIm(y1r, y1i, wr, wi);
-    wr = v128.load(tw); wi = v128.load(tw, 16);
+    wr = v128.load(fw); wi = v128.load(fw, 16);
     const rr = mulConjRe(y2r, y2i, wr, wi), ri = mulConjIm(y2r, y2i, wr, wi);
-    wr = v128.load(tw, 64); wi = v128.load(tw, 80);
+    wr = v128.load(fw, 64); wi = v128.load(fw, 80);
     const sr = mulConjRe(y3r, y3i, wr, wi), si = mulConjIm(y3r, y3i, wr, wi);
-    tw += 96;
+    fw += 96;
     const sumPqR = f64x2.add(y0r, qr), sumPqI = f64x2.add(y0i, qi);
     const difPqR = f64x2.sub(y0r, qr), difPqI = f64x2.sub(y0i, qi);
     const sumRsR = f64x2.add(rr, sr), sumRsI = f64x2.add(ri, si);
     const difRsR = f64x2.sub(rr, sr), difRsI = f64x2.sub(ri, si);
-    v128.store(low, f64x2.add(sumPqR, sumRsR)); // a
-    v128.store(low + imOffset, f64x2.add(sumPqI, sumRsI));
-    v128.store(low, f64x2.sub(sumPqR, sumRsR), 16); // c
-    v128.store(low + imOffset, f64x2.sub(sumPqI, sumRsI), 16);
-    v128.store(high, f64x2.sub(difPqR, difRsI)); // b; i(R−S) = −Im(R−S) + i·Re(R−S)
-    v128.store(high + imOffset, f64x2.add(difPqI, difRsR));
-    v128.store(high, f64x2.add(difPqR, difRsI), 16); // d
-    v128.store(high + imOffset, f64x2.sub(difPqI, difRsR), 16);
+    const t = poly + (j << 3);
+    // a; b, where i(R−S) = −Im(R−S) + i·Re(R−S); c; d.
+    untwistStore(t, imOffset, f64x2.add(sumPqR, sumRsR), f64x2.add(sumPqI, sumRsI), tw, accumulate, coarse, c0, c1);
+    untwistStore(t + kBytes, imOffset, f64x2.sub(difPqR, difRsI), f64x2.add(difPqI, difRsR), tw + 32, accumulate, coarse, c0, c1);
+    untwistStore(t + 2 * kBytes, imOffset, f64x2.sub(sumPqR, sumRsR), f64x2.sub(sumPqI, sumRsI), tw + 64, accumulate, coarse, c0, c1);
+    untwistStore(t + 3 * kBytes, imOffset, f64x2.add(difPqR, difRsI), f64x2.sub(difPqI, difRsR), tw + 96, accumulate, coarse, c0, c1);
+    tw += 128;
   }
 }
 
@@ -589,8 +642,7 @@ function backwardLanes(plan: FftPlan, fourier: usize): void {
 /** Forward transform of a torus polynomial: N u64 read as signed i64 in [−2^63, 2^63). */
 export function fftForwardTorus(plan: usize, fourier: usize, poly: usize): void {
   const p = changetype<FftPlan>(plan);
-  twistPass(p, fourier, poly, false);
-  foldPass(p, fourier);
+  twistFoldPass(p, fourier, poly, SOURCE_TORUS, 0, 0, 1);
   forwardLanes(p, fourier);
 }
 
@@ -598,8 +650,24 @@ export function fftForwardTorus(plan: usize, fourier: usize, poly: usize): void 
  *  binary keys), whose conversion to f64 is a two-instruction exact trick. */
 export function fftForwardI64(plan: usize, fourier: usize, poly: usize): void {
   const p = changetype<FftPlan>(plan);
-  twistPass(p, fourier, poly, true);
-  foldPass(p, fourier);
+  twistFoldPass(p, fourier, poly, SOURCE_SMALL, 0, 0, 1);
+  forwardLanes(p, fourier);
+}
+
+/**
+ * Forward transform of the level-`level` gadget digits of a torus polynomial (base 2^baseLog,
+ * `levels` levels; level 1 the most significant): the same transform as decomposePolynomial
+ * (torus.ts) followed by fftForwardI64 on that level, without writing the digits to memory.
+ */
+export function fftForwardDigits(plan: usize, fourier: usize, poly: usize, baseLog: u32, levels: u32, level: u32): void {
+  const p = changetype<FftPlan>(plan);
+  const offset = decompositionOffset(baseLog, levels);
+  const shift = 64 - baseLog * level;
+  // V8 turns a shift by a variable count into three instructions at every use (mask the count,
+  // move it to a vector register, shift); a constant count is an immediate. So the decomposition
+  // of the hot PBS sets (β = 23, l = 1) gets its own copy of the pass, which also skips the mask.
+  if (baseLog == 23 && level == 1) twistFoldPass(p, fourier, poly, SOURCE_TOP_DIGITS, offset, 41, 23);
+  else twistFoldPass(p, fourier, poly, SOURCE_DIGITS, offset, shift, baseLog);
   forwardLanes(p, fourier);
 }
 
@@ -607,8 +675,18 @@ export function fftForwardI64(plan: usize, fourier: usize, poly: usize): void {
 export function fftBackwardAddTorus(plan: usize, poly: usize, fourier: usize): void {
   const p = changetype<FftPlan>(plan);
   backwardLanes(p, fourier);
-  unfoldPass(p, fourier);
-  untwistPass(p, poly, fourier, true);
+  unfoldUntwistPass(p, poly, fourier, true, false);
+}
+
+/**
+ * fftBackwardAddTorus with the cheaper conversion unitTorusX2ToU64Coarse: the same result for
+ * every coefficient of magnitude ≥ 2^64 before reduction (all but always, for the external
+ * product's outputs), the nearest multiple of 2^12 otherwise. For the blind rotation.
+ */
+export function fftBackwardAddTorusCoarse(plan: usize, poly: usize, fourier: usize): void {
+  const p = changetype<FftPlan>(plan);
+  backwardLanes(p, fourier);
+  unfoldUntwistPass(p, poly, fourier, true, true);
 }
 
 /** out[j] = round(inverse transform)_j as i64 (exact integer use: |result| < 2^52; larger values
@@ -616,8 +694,7 @@ export function fftBackwardAddTorus(plan: usize, poly: usize, fourier: usize): v
 export function fftBackwardRoundI64(plan: usize, out: usize, fourier: usize): void {
   const p = changetype<FftPlan>(plan);
   backwardLanes(p, fourier);
-  unfoldPass(p, fourier);
-  untwistPass(p, out, fourier, false);
+  unfoldUntwistPass(p, out, fourier, false, false);
 }
 
 // ---------------------------------------------------------------------------------------------

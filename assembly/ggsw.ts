@@ -11,8 +11,7 @@
 // encryption of μ·phase(C) + (decomposition error)·μ + Σ D·E. Products run in the Fourier
 // domain (fft.ts), where the GGSW is stored once: (k+1)·l rows × (k+1) transforms of N f64.
 
-import { fftForwardTorus, fftForwardI64 } from "./fft";
-import { decomposePolynomial } from "./torus";
+import { fftForwardTorus, fftForwardDigits } from "./fft";
 
 /** g_j = q / B^j = 2^(64 − β·j). */
 @inline export function gadgetValue(baseLog: u32, level: u32): u64 {
@@ -80,22 +79,57 @@ function fourierRowProducts(outFourier: usize, inputs: usize, ggsw: usize, rowCo
 }
 
 /**
+ * fourierRowProducts for k = 1, l = 1 (two inputs D_0, D_1, two outputs): one pass that reads each
+ * input once and writes both outputs, out_c = D_0 ⊙ row(0)[c] + D_1 ⊙ row(1)[c]. The same
+ * operations in the same order as the general loop, less its initial 0 + (which only turns −0
+ * into +0), so the same values.
+ */
+function fourierRowProducts2x2(outFourier: usize, inputs: usize, ggsw: usize, polySize: i32): void {
+  const polyBytes = <usize>polySize << 3;
+  const imOffset = polyBytes >> 1;
+  const d0 = inputs, d1 = inputs + polyBytes;
+  const r00 = ggsw, r01 = ggsw + polyBytes, r10 = ggsw + 2 * polyBytes, r11 = ggsw + 3 * polyBytes;
+  const out0 = outFourier, out1 = outFourier + polyBytes;
+  for (let off: usize = 0; off < imOffset; off += 16) {
+    const ar = v128.load(d0 + off), ai = v128.load(d0 + off + imOffset);
+    const br = v128.load(d1 + off), bi = v128.load(d1 + off + imOffset);
+    let wr = v128.load(r00 + off), wi = v128.load(r00 + off + imOffset);
+    let accRe = f64x2.sub(f64x2.mul(ar, wr), f64x2.mul(ai, wi));
+    let accIm = f64x2.add(f64x2.mul(ar, wi), f64x2.mul(ai, wr));
+    wr = v128.load(r10 + off); wi = v128.load(r10 + off + imOffset);
+    accRe = f64x2.add(accRe, f64x2.sub(f64x2.mul(br, wr), f64x2.mul(bi, wi)));
+    accIm = f64x2.add(accIm, f64x2.add(f64x2.mul(br, wi), f64x2.mul(bi, wr)));
+    v128.store(out0 + off, accRe);
+    v128.store(out0 + off + imOffset, accIm);
+    wr = v128.load(r01 + off); wi = v128.load(r01 + off + imOffset);
+    accRe = f64x2.sub(f64x2.mul(ar, wr), f64x2.mul(ai, wi));
+    accIm = f64x2.add(f64x2.mul(ar, wi), f64x2.mul(ai, wr));
+    wr = v128.load(r11 + off); wi = v128.load(r11 + off + imOffset);
+    accRe = f64x2.add(accRe, f64x2.sub(f64x2.mul(br, wr), f64x2.mul(bi, wi)));
+    accIm = f64x2.add(accIm, f64x2.add(f64x2.mul(br, wi), f64x2.mul(bi, wr)));
+    v128.store(out1 + off, accRe);
+    v128.store(out1 + off + imOffset, accIm);
+  }
+}
+
+/**
  * Fourier-domain part of the external product: outFourier (k+1 transforms) =
- * Σ_{i,j} FFT(D_{i,j}) ⊙ row(i, j). `digits`: l·N i64; `digitFourier`: (k+1)·l·N f64, holding
- * the digit transforms in row order r = (j − 1)·(k+1) + i.
+ * Σ_{i,j} FFT(D_{i,j}) ⊙ row(i, j). `digitFourier`: (k+1)·l·N f64, holding the digit transforms
+ * in row order r = (j − 1)·(k+1) + i (fftForwardDigits decomposes on the fly: the digits D_{i,j}
+ * are never stored).
  */
 export function externalProductFourier(
   outFourier: usize, glwe: usize, fourierGgsw: usize, glweDimension: i32, polySize: i32,
-  baseLog: u32, levels: u32, plan: usize, digits: usize, digitFourier: usize,
+  baseLog: u32, levels: u32, plan: usize, digitFourier: usize,
 ): void {
   const polyBytes = <usize>polySize << 3;
   const components = glweDimension + 1;
   for (let i = 0; i < components; i++) {
-    decomposePolynomial(glwe + <usize>i * polyBytes, polySize, baseLog, levels, digits);
     for (let j: u32 = 0; j < levels; j++) {
       const row = <usize>j * <usize>components + <usize>i;
-      fftForwardI64(plan, digitFourier + row * polyBytes, digits + <usize>j * polyBytes);
+      fftForwardDigits(plan, digitFourier + row * polyBytes, glwe + <usize>i * polyBytes, baseLog, levels, j + 1);
     }
   }
-  fourierRowProducts(outFourier, digitFourier, fourierGgsw, components * <i32>levels, glweDimension, polySize);
+  if (glweDimension == 1 && levels == 1) fourierRowProducts2x2(outFourier, digitFourier, fourierGgsw, polySize);
+  else fourierRowProducts(outFourier, digitFourier, fourierGgsw, components * <i32>levels, glweDimension, polySize);
 }

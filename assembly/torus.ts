@@ -47,31 +47,39 @@
 }
 
 /**
+ * The same digits without carries ("offset form"). Balanced digits in [−B/2, B/2) are unique, so
+ * those of r (the rounded top β·l bits of t) are the ordinary base-B digits of r + Σ_j (B/2)·B^(l−j)
+ * (every digit shifted up by B/2, none overflowing), each minus B/2. On the 64-bit scale both the
+ * rounding half 2^(63 − β·l) and the shifts go into one constant C:
+ *     d_j = ((t + C) mod 2^64 >> (64 − β·j)) mod B  −  B/2,
+ *     C   = 2^(63 − β·l) + Σ_{j=1..l} 2^(63 − β·(j − 1))      (no rounding term when β·l = 64),
+ * the wrap-around of t + C dropping the same multiple of q as the carry rule. One add, one shift
+ * and one mask per digit; tested against decomposeInto.
+ */
+export function decompositionOffset(baseLog: u32, levels: u32): u64 {
+  const kept = baseLog * levels;
+  let offset: u64 = kept == 64 ? 0 : <u64>1 << (63 - kept);
+  for (let j: u32 = 1; j <= levels; j++) offset += <u64>1 << (63 - baseLog * (j - 1));
+  return offset;
+}
+
+/**
  * Decomposes every coefficient of an N-coefficient torus polynomial (N even). Output is
  * level-major: digits of level j form the polynomial out[(j − 1)·N .. j·N) (i64), ready for the
- * FFT. Same arithmetic as decomposeInto, two coefficients per v128 (tested against it).
+ * FFT. The offset form (decompositionOffset), two coefficients per v128 (tested against the
+ * carry rule of decomposeInto).
  */
 export function decomposePolynomial(poly: usize, polySize: i32, baseLog: u32, levels: u32, out: usize): void {
-  const levelStride = <usize>polySize << 3;
-  const kept = baseLog * levels;
-  const dropped = 64 - kept;
+  const levelBytes = <usize>polySize << 3;
+  const offset = i64x2.splat(decompositionOffset(baseLog, levels));
   const mask = i64x2.splat((<i64>1 << baseLog) - 1);
-  const keptMask = i64x2.splat(kept == 64 ? -1 : (<i64>1 << kept) - 1);
-  const one = i64x2.splat(1);
-  const roundShift = dropped == 0 ? 0 : dropped - 1;
-  const roundOne = dropped == 0 ? i64x2.splat(0) : one;
-  const finalShift: u32 = dropped == 0 ? 0 : 1;
-  for (let c = 0; c < polySize; c += 2) {
-    const offset = <usize>c << 3;
-    // roundToTopBits: ((t >> (dropped − 1)) + 1) >> 1, masked to baseLog·levels bits
-    const t = v128.load(poly + offset);
-    let rest = v128.and(i64x2.shr_u(i64x2.add(i64x2.shr_u(t, roundShift), roundOne), finalShift), keptMask);
-    for (let j = <i32>levels - 1; j >= 0; j--) {
-      const raw = v128.and(rest, mask);
-      rest = i64x2.shr_u(rest, baseLog);
-      const carry = i64x2.shr_u(raw, baseLog - 1);
-      rest = i64x2.add(rest, carry);
-      v128.store(out + <usize>j * levelStride + offset, i64x2.sub(raw, i64x2.shl(carry, baseLog)));
+  const half = i64x2.splat(<i64>1 << (baseLog - 1));
+  for (let j: u32 = 1; j <= levels; j++) {
+    const shift = 64 - baseLog * j;
+    const level = out + <usize>(j - 1) * levelBytes;
+    for (let o: usize = 0; o < levelBytes; o += 16) {
+      const shifted = i64x2.shr_u(i64x2.add(v128.load(poly + o), offset), shift);
+      v128.store(level + o, i64x2.sub(v128.and(shifted, mask), half));
     }
   }
 }

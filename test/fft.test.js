@@ -220,6 +220,37 @@ test("negacyclicMulFft(torus, digits ≤ 2^22) = schoolbook up to the FFT error 
   }
 });
 
+test("fftBackwardAddTorusCoarse = fftBackwardAddTorus when |x| ≥ 2^64, within 2^11 below", () => {
+  const random = makeRandom(5);
+  for (const n of [16, 512, 2048]) {
+    const plan = wasm.fftPlan(n);
+    // External-product-like values (torus × digits, |x| ≫ 2^64), then small ones (|x| < 2^41).
+    for (const small of [false, true]) {
+      const a = polyFrom(small ? randomSmall(random, n, 1n << 40n) : randomTorus(random, n));
+      const b = polyFrom(small ? [1n, ...Array(n - 1).fill(0n)] : randomSmall(random, n, 1n << 22n));
+      const fa = wasm.alloc(8 * n), fb = wasm.alloc(8 * n), copy = wasm.alloc(8 * n);
+      if (small) wasm.fftForwardI64(plan, fa, a); else wasm.fftForwardTorus(plan, fa, a);
+      wasm.fftForwardI64(plan, fb, b);
+      wasm.fourierMul(fa, fa, fb, n);
+      f64(copy, n).set(f64(fa, n));
+      const start = randomTorus(random, n);
+      const exact = polyFrom(start), coarse = polyFrom(start);
+      wasm.fftBackwardAddTorus(plan, exact, fa);
+      wasm.fftBackwardAddTorusCoarse(plan, coarse, copy);
+      const e = u64(exact, n), c = u64(coarse, n);
+      let differing = 0;
+      for (let i = 0; i < n; i++) {
+        const d = centered(c[i] - e[i]);
+        if (d !== 0n) differing++;
+        assert.ok(d <= 2048n && d >= -2048n, `N=${n} small=${small} coefficient ${i}: ${d}`);
+        if (small) assert.is(BigInt.asUintN(64, c[i] - BigInt.asUintN(64, start[i])) % 4096n, 0n, `N=${n}: multiple of 2^12`);
+      }
+      if (!small) assert.ok(differing <= n / 100, `N=${n}: ${differing} coefficients differ`);
+      for (const p of [a, b, fa, fb, copy, exact, coarse]) wasm.dealloc(p);
+    }
+  }
+});
+
 test("negacyclicMulExactBinary = negacyclicMulSchoolbook bit for bit", () => {
   const random = makeRandom(4);
   for (const n of [16, 512, 1024, 2048, 8192]) {
