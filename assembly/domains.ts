@@ -6,7 +6,10 @@
 //
 //   nonce = (domain, index_low, index_high)
 
-/** Masks of LWE ciphertexts (big key): index = position in the ciphertext list. */
+/**
+ * Masks of LWE ciphertexts: index_low = position in the ciphertext list, index_high = 0 for the
+ * big key, 1 for small-key encryptions (encryptSmall, tests and diagnostics).
+ */
 export const DOMAIN_LWE_MASK: u32 = 1;
 /** Masks of the bootstrapping key: index_low = which GGSW (small-key coefficient). */
 export const DOMAIN_BSK_MASK: u32 = 2;

@@ -750,10 +750,14 @@ export function negacyclicMulFft(plan: usize, out: usize, torus: usize, integers
  * recombined by wrapping shifts and adds.
  */
 export function negacyclicMulExactBinary(plan: usize, out: usize, a: usize, keyFourier: usize): void {
-  memory.fill(out, 0, <usize>changetype<FftPlan>(plan).polySize << 3);
+  const polyBytes = <usize>changetype<FftPlan>(plan).polySize << 3;
+  memory.fill(out, 0, polyBytes);
   addLimbProduct(plan, out, a, keyFourier, 0, 22);
   addLimbProduct(plan, out, a, keyFourier, 22, 21);
   addLimbProduct(plan, out, a, keyFourier, 43, 21);
+  // The scratch now holds limb·S products, i.e. key-dependent values: wipe it (3 of its 4 N-word
+  // regions are used here) so no secret outlives the call in the shared plan.
+  memory.fill(changetype<FftPlan>(plan).scratch, 0, 3 * polyBytes);
 }
 
 /** out += ((a >> shift) mod 2^width) · s << shift, the limb product computed exactly. */

@@ -152,7 +152,7 @@ export class SeededCiphertextList {
     const w = new ByteWriter(object.payload);
     writeEncoding(w, this.encoding);
     w.bytes(this.seed).u32(this.firstIndex).u32(this.params.bigDimension).u32(count);
-    w.bytes(new Uint8Array(this.bodies.buffer, this.bodies.byteOffset, count * 8));
+    for (const body of this.bodies) w.u64(body); // LE, whatever the host
     return object.seal();
   }
 
@@ -171,7 +171,8 @@ export class SeededCiphertextList {
     const raw = r.bytes(count * 8);
     r.expectEnd();
     const bodies = new BigUint64Array(count);
-    new Uint8Array(bodies.buffer).set(raw);
+    const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    for (let j = 0; j < count; j++) bodies[j] = view.getBigUint64(j * 8, true); // LE, whatever the host
     return new SeededCiphertextList(core, params, encoding, seed, firstIndex, bodies);
   }
 }

@@ -108,8 +108,8 @@ export class Evaluator extends WasmResource {
     const input = options.input ?? this.encoding;
     const output = options.output ?? input;
     const N = this.params.set.polynomialSize;
-    const { coefficients, stride } = manyTableCoefficients(N, fs, input, output);
-    return new LookupTable(this.core, this.params, coefficients, output, fs.length, stride);
+    const { coefficients, stride, inputBound } = manyTableCoefficients(N, fs, input, output);
+    return new LookupTable(this.core, this.params, coefficients, output, fs.length, stride, inputBound);
   }
 
   /** Raw table coefficients (N u64), for callers building their own encodings. */

@@ -11,8 +11,9 @@
 //
 // All integers are little-endian, the byte order of WebAssembly memory, so a
 // payload can be copied to and from the engine's heap without byte swapping.
-// The header is covered by the CRC too, so a damaged kind or fingerprint is
-// reported as corruption rather than mistaken for a different object.
+// The header is covered by the CRC too. Reading checks, in order: size limit, magic, length ≥
+// header, version, kind, declared length, CRC, fingerprint — so a damaged version or kind is
+// reported as such (VersionError, KindMismatchError) and any other damaged byte as corruption.
 
 import { crc32c } from "./checksum.js";
 import {

@@ -14,8 +14,16 @@ export class LookupTable extends WasmResource {
   /** How many functions the table packs (many-LUT) and the coefficient stride between them. */
   readonly functionCount: number;
   readonly stride: number;
+  /**
+   * For many-LUT tables: inputs must be below this (p / functionCount). The engine cannot check an
+   * encrypted input; a larger one yields another function's output. Infinity for single tables.
+   */
+  readonly inputBound: number;
 
-  constructor(core: EngineCore, params: LoadedParameters, coefficients: BigUint64Array, output: Encoding, functionCount = 1, stride = 0) {
+  constructor(
+    core: EngineCore, params: LoadedParameters, coefficients: BigUint64Array, output: Encoding,
+    functionCount = 1, stride = 0, inputBound = Number.POSITIVE_INFINITY,
+  ) {
     const N = params.set.polynomialSize;
     if (coefficients.length !== N) throw new InvalidArgumentError(`A lookup table has N = ${N} coefficients, got ${coefficients.length}.`);
     const pointer = core.allocate(N * 8);
@@ -25,6 +33,7 @@ export class LookupTable extends WasmResource {
     this.output = output;
     this.functionCount = functionCount;
     this.stride = stride;
+    this.inputBound = inputBound;
   }
 }
 
@@ -69,7 +78,7 @@ function checkResult(value: number, input: number): number {
 }
 
 /**
- * Many-LUT (as tfhe-rs generate_many_lookup_table): with p = message·carry and F ≤ p/2
+ * Many-LUT (as tfhe-rs generate_many_lookup_table): with p the input encoding's modulus (by default message·carry) and F ≤ p/2
  * functions, inputs are restricted to m < p/F; function i occupies messages [i·p/F, (i+1)·p/F)
  * of one table, and output i is extracted at coefficient i·(p/F)·w.
  */
