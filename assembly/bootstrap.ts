@@ -200,6 +200,9 @@ export function blindRotate(workspacePtr: usize, input: usize, lut: usize): void
   const ggswFourierBytes = <usize>(k + 1) * <usize>p.pbsLevel * glweBytes;
   const logTwoN = <u32>p.logPolynomialSize + 1;
   const twoN = N << 1;
+  // For k = 1, l = 1 the Fourier products may overwrite their inputs (externalProductFourier):
+  // writing them over the digit transforms keeps 32 KiB fewer in the cache.
+  const productFourier = k == 1 && p.pbsLevel == 1 ? w.digitFourier : w.productFourier;
 
   // ACC = (0, …, 0, X^{−b̃}·V); X^{−b̃} = X^{2N − b̃}.
   const bTilde = modulusSwitchCentered(input, p.lweDimension, logTwoN, w.switchedMask);
@@ -213,11 +216,11 @@ export function blindRotate(workspacePtr: usize, input: usize, lut: usize): void
       polyMonomialMulMinusOne(w.difference + <usize>c * polyBytes, w.acc + <usize>c * polyBytes, N, aTilde);
     }
     externalProductFourier(
-      w.productFourier, w.difference, w.fourierBsk + <usize>t * ggswFourierBytes, k, N,
+      productFourier, w.difference, w.fourierBsk + <usize>t * ggswFourierBytes, k, N,
       p.pbsBaseLog, p.pbsLevel, w.plan, w.digitFourier,
     );
     for (let c = 0; c <= k; c++) {
-      fftBackwardAddTorusCoarse(w.plan, w.acc + <usize>c * polyBytes, w.productFourier + <usize>c * polyBytes);
+      fftBackwardAddTorusCoarse(w.plan, w.acc + <usize>c * polyBytes, productFourier + <usize>c * polyBytes);
     }
   }
 }

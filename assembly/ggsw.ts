@@ -82,7 +82,8 @@ function fourierRowProducts(outFourier: usize, inputs: usize, ggsw: usize, rowCo
  * fourierRowProducts for k = 1, l = 1 (two inputs D_0, D_1, two outputs): one pass that reads each
  * input once and writes both outputs, out_c = D_0 ⊙ row(0)[c] + D_1 ⊙ row(1)[c]. The same
  * operations in the same order as the general loop, less its initial 0 + (which only turns −0
- * into +0), so the same values.
+ * into +0), so the same values. Each position's inputs are read before its outputs are written,
+ * so outFourier may be `inputs` (in place).
  */
 function fourierRowProducts2x2(outFourier: usize, inputs: usize, ggsw: usize, polySize: i32): void {
   const polyBytes = <usize>polySize << 3;
@@ -116,7 +117,7 @@ function fourierRowProducts2x2(outFourier: usize, inputs: usize, ggsw: usize, po
  * Fourier-domain part of the external product: outFourier (k+1 transforms) =
  * Σ_{i,j} FFT(D_{i,j}) ⊙ row(i, j). `digitFourier`: (k+1)·l·N f64, holding the digit transforms
  * in row order r = (j − 1)·(k+1) + i (fftForwardDigits decomposes on the fly: the digits D_{i,j}
- * are never stored).
+ * are never stored). For k = 1, l = 1 only, outFourier may be digitFourier (in place).
  */
 export function externalProductFourier(
   outFourier: usize, glwe: usize, fourierGgsw: usize, glweDimension: i32, polySize: i32,
