@@ -4,25 +4,7 @@
 // the FFT's first pass) against decomposition followed by fftForwardI64, bit for bit.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { instantiateEngine } from "blindml/engine";
-
-const wasm = await instantiateEngine();
-const TWO64 = 1n << 64n;
-const u64 = (ptr, n) => new BigUint64Array(wasm.memory.buffer, ptr, n);
-const i64 = (ptr, n) => new BigInt64Array(wasm.memory.buffer, ptr, n);
-const f64 = (ptr, n) => new Float64Array(wasm.memory.buffer, ptr, n);
-
-/** splitmix64: a fixed-seed generator, so failures reproduce. */
-function makeRandom(seed) {
-  let state = BigInt.asUintN(64, BigInt(seed));
-  return function next() {
-    state = BigInt.asUintN(64, state + 0x9e3779b97f4a7c15n);
-    let z = state;
-    z = BigInt.asUintN(64, (z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n);
-    z = BigInt.asUintN(64, (z ^ (z >> 27n)) * 0x94d049bb133111ebn);
-    return z ^ (z >> 31n);
-  };
-}
+import { wasm, TWO64, u64, i64, f64, makeRandom } from "./wasm-helpers.js";
 
 /** (baseLog, levels) pairs: the PBS ones (23·1, 15·2), keyswitch-like ones, and β·l = 64. */
 const DECOMPOSITIONS = [[23, 1], [15, 2], [4, 4], [3, 5], [1, 10], [22, 2], [8, 8], [16, 4], [32, 2], [51, 1]];
