@@ -2,11 +2,6 @@
 // A torus value t stands for the real number t / 2^64 in [0, 1). Messages are encoded by a scale
 // Δ (a plaintext m becomes m·Δ); everything below is exact integer arithmetic.
 
-/** Signed view of a torus element: the representative of t in [−2^63, 2^63). */
-@inline export function torusToSigned(t: u64): i64 {
-  return <i64>t;
-}
-
 /**
  * Rounds t to the closest multiple of 2^(64 − keptBits) and returns that multiple divided by
  * 2^(64 − keptBits), i.e. the top `keptBits` bits of t after rounding (mod 2^keptBits).

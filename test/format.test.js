@@ -10,9 +10,9 @@ import {
   allocateObject,
   decodeObject,
   encodeObject,
-} from "../dist/src/engine/format.js";
-import { crc32c } from "../dist/src/engine/checksum.js";
-import { PARAMETER_SETS, parameterFingerprint } from "../dist/src/engine/params.js";
+} from "blindml/engine";
+import { crc32c } from "blindml/engine";
+import { PARAMETER_SETS, parameterFingerprint } from "blindml/engine";
 import {
   BlindmlError,
   CorruptError,
@@ -22,7 +22,7 @@ import {
   ParameterMismatchError,
   TooLargeError,
   VersionError,
-} from "../dist/src/engine/errors.js";
+} from "blindml/engine";
 
 const FP_2_2 = parameterFingerprint(PARAMETER_SETS["2_2"]);
 const FP_1_1 = parameterFingerprint(PARAMETER_SETS["1_1"]);

@@ -22,8 +22,8 @@ import {
   securityCheck,
   tUniformIntegerVariance,
   validateParameterSet,
-} from "../dist/src/engine/params.js";
-import { InsecureParametersError, InvalidArgumentError } from "../dist/src/engine/errors.js";
+} from "blindml/engine";
+import { InsecureParametersError, InvalidArgumentError } from "blindml/engine";
 
 const hex = (bytes) => Buffer.from(bytes).toString("hex");
 const withFields = (base, changes) => ({ ...base, name: "custom", ...changes });

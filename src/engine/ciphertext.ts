@@ -93,7 +93,6 @@ export class Ciphertext extends WasmResource {
     core.bytes(ct.pointer, body.length).set(body);
     return ct;
   }
-
 }
 
 /**

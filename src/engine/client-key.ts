@@ -256,5 +256,4 @@ export class ClientKey extends WasmResource {
       throw new InvalidArgumentError(`Ciphertext is for parameter set "${ct.params.set.name}", this key for "${this.params.set.name}".`);
     }
   }
-
 }

@@ -296,7 +296,6 @@ export class Evaluator extends WasmResource {
     this.check(a, a.keyKind);
     this.check(b, a.keyKind);
   }
-
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -74,7 +74,6 @@ export class GlweCiphertext extends WasmResource {
     core.bytes(ct.pointer, coefficients.length).set(coefficients);
     return ct;
   }
-
 }
 
 /**
