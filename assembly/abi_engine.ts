@@ -2,7 +2,7 @@
 // evaluation-key generation and expansion, evaluation, and a few hooks used by the tests.
 // Pointers are byte offsets into the module's memory; sizes are derived from Params.
 
-import { CHACHA20_STREAM_BYTES, streamInit, streamFill } from "./csprng";
+import { CHACHA20_STREAM_BYTES, streamInit, streamFill, streamNextU32 } from "./csprng";
 import { DOMAIN_LWE_MASK, DOMAIN_KSK_MASK, DOMAIN_GLWE_MASK } from "./domains";
 import { Params, PARAMS_BYTES, paramsInit, bigLweDimension, kskWordBytes } from "./params";
 import { SecretKeys } from "./secret_keys";
@@ -23,6 +23,7 @@ export {
   lweAddAssign, lweSubAssign, lweNegateAssign, lweMulScalarAssign, lweAddPlaintextAssign, lweTrivial,
 } from "./lwe";
 export { sampleExtract } from "./glwe";
+export { lweMatrixProduct, lweVectorAddPlaintexts } from "./lwe_vector";
 export { modulusSwitchCentered, modulusSwitchPlain } from "./modulus_switch";
 import { modulusSwitchCentered } from "./modulus_switch";
 
@@ -109,6 +110,44 @@ export function expandSeededList(paramsPtr: usize, out: usize, bodies: usize, co
     streamInit(stream, maskSeed, DOMAIN_LWE_MASK, firstIndex + <u32>j, 0);
     streamFill(stream, ct, <usize>dim << 3);
     store<u64>(ct + (<usize>dim << 3), load<u64>(bodies + (<usize>j << 3)));
+  }
+  heap.free(stream);
+}
+
+/**
+ * Encrypts `count` plaintexts under the SMALL key with the LWE noise and keeps the bodies only:
+ * a seeded small-key list. Ciphertext j's mask is stream (maskSeed, DOMAIN_LWE_MASK,
+ * firstIndex + j, 1), as encryptSmall draws it. Circuits whose inputs go straight to a bootstrap
+ * take these (no keyswitch needed on the server: tfhe-rs EncryptionKeyChoice::Small).
+ */
+export function encryptListSmallSeeded(keysPtr: usize, bodies: usize, plaintexts: usize, count: i32, maskSeed: usize, firstIndex: u32): void {
+  const keys = changetype<SecretKeys>(keysPtr);
+  const n = changetype<Params>(keys.params).lweDimension;
+  const scratch = heap.alloc((<usize>n + 1) << 3);
+  for (let j = 0; j < count; j++) {
+    encryptSmall(keysPtr, scratch, load<u64>(plaintexts + (<usize>j << 3)), maskSeed, firstIndex + <u32>j);
+    store<u64>(bodies + (<usize>j << 3), load<u64>(scratch + (<usize>n << 3)));
+  }
+  memory.fill(scratch, 0, (<usize>n + 1) << 3);
+  heap.free(scratch);
+}
+
+/** Expands a seeded small-key list (the masks encryptSmall drew, then the bodies). */
+export function expandSeededListSmall(paramsPtr: usize, out: usize, bodies: usize, count: i32, maskSeed: usize, firstIndex: u32): void {
+  const p = changetype<Params>(paramsPtr);
+  const n = p.lweDimension;
+  const ctBytes = (<usize>n + 1) << 3;
+  const stream = heap.alloc(CHACHA20_STREAM_BYTES);
+  for (let j = 0; j < count; j++) {
+    const ct = out + <usize>j * ctBytes;
+    streamInit(stream, maskSeed, DOMAIN_LWE_MASK, firstIndex + <u32>j, 1);
+    if (p.ksOutputModulusLog2 == 32) {
+      // 2^32 masks, 4 keystream bytes each, embedded by ×2^32 (as lweEncrypt32Embedded)
+      for (let i = 0; i < n; i++) store<u64>(ct + (<usize>i << 3), <u64>streamNextU32(stream) << 32);
+    } else {
+      streamFill(stream, ct, <usize>n << 3);
+    }
+    store<u64>(ct + (<usize>n << 3), load<u64>(bodies + (<usize>j << 3)));
   }
   heap.free(stream);
 }

@@ -7,6 +7,9 @@ import { defaultEncoding, encodeMessage, decodePhase } from "./encoding.js";
 import { Ciphertext, SeededCiphertextList } from "./ciphertext.js";
 import { GlweCiphertext, SeededGlweCiphertext, encryptGlwe, decryptGlwe, glwePhase } from "./glwe-ciphertext.js";
 import { EvaluationKeys } from "./evaluation-keys.js";
+import type { KeyKind } from "./ciphertext.js";
+import { LweVector } from "./lwe-vector.js";
+import type { SeededLweVector } from "./lwe-vector.js";
 import { WasmResource } from "./resource.js";
 import { ObjectKind, allocateObject, decodeObject, ByteReader, ByteWriter } from "./format.js";
 import { CorruptError, InvalidArgumentError } from "./errors.js";
@@ -137,6 +140,43 @@ export class ClientKey extends WasmResource {
     }
   }
 
+  /**
+   * Encrypts torus plaintexts (already scaled by their encodings) as a seeded vector under the
+   * big key (glwe noise: leveled circuits) or the small key (LWE noise: inputs that go straight to
+   * a bootstrap, which then needs no keyswitch). 8 bytes per value plus one 32-byte seed.
+   */
+  encryptPlaintexts(plaintexts: BigUint64Array, keyKind: KeyKind): SeededLweVector {
+    const { core } = this;
+    const count = plaintexts.length;
+    const seed = this.drawSeed();
+    const seedPtr = core.copyIn(seed);
+    const input = core.allocate(Math.max(count, 1) * 8);
+    const bodies = core.allocate(Math.max(count, 1) * 8);
+    try {
+      core.u64(input, count).set(plaintexts);
+      if (keyKind === "big") core.wasm.encryptListSeeded(this.pointer, bodies, input, count, seedPtr, 0);
+      else core.wasm.encryptListSmallSeeded(this.pointer, bodies, input, count, seedPtr, 0);
+      return { keyKind, seed, bodies: new BigUint64Array(core.u64(bodies, count)) };
+    } finally {
+      core.wasm.wipe(input, Math.max(count, 1) * 8);
+      core.wasm.dealloc(input);
+      core.wasm.dealloc(bodies);
+      core.wasm.dealloc(seedPtr);
+    }
+  }
+
+  /** The phases of a vector's ciphertexts (plaintext + noise each); the caller decodes. */
+  phases(vector: LweVector): BigUint64Array {
+    this.checkCiphertext(vector);
+    const out = new BigUint64Array(vector.length);
+    for (let i = 0; i < vector.length; i++) {
+      const at = vector.pointerOf(i);
+      const raw = vector.keyKind === "big" ? this.core.wasm.phaseBig(this.pointer, at) : this.core.wasm.phaseSmall(this.pointer, at);
+      out[i] = BigInt.asUintN(64, raw);
+    }
+    return out;
+  }
+
   /** The phase φ = b − ⟨a, s⟩ (message·Δ + noise), for noise measurements. */
   phase(ct: Ciphertext): bigint {
     this.checkCiphertext(ct);
@@ -246,7 +286,7 @@ export class ClientKey extends WasmResource {
     this.checkCiphertext(ct);
   }
 
-  private checkCiphertext(ct: Ciphertext | GlweCiphertext): void {
+  private checkCiphertext(ct: Ciphertext | GlweCiphertext | LweVector): void {
     if (ct.core !== this.core) {
       throw new InvalidArgumentError(
         "This ciphertext lives in another engine instance (another loadEngine()); serialize it and deserialize it into this engine.",

@@ -52,6 +52,11 @@ export class Engine {
     return Evaluator.fromExpanded(this.core, this.core.parameters(params), expanded);
   }
 
+  /** An evaluator without evaluation keys: leveled operations only (linear models need no more). */
+  createLeveledEvaluator(params: ParameterSet): Evaluator {
+    return Evaluator.leveled(this.core, this.core.parameters(params));
+  }
+
   deserializeClientKey(bytes: Uint8Array, options: ReadOptions = {}): ClientKey {
     return ClientKey.deserialize(this.core, this.resolve(bytes, options), bytes, options.maxBytes ?? DEFAULT_MAX_OBJECT_BYTES);
   }

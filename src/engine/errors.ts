@@ -12,7 +12,12 @@ export type BlindmlErrorCode =
   | "BLINDML_TOO_LARGE"
   | "BLINDML_CORRUPT"
   | "BLINDML_INSECURE_PARAMETERS"
-  | "BLINDML_INVALID_ARGUMENT";
+  | "BLINDML_INVALID_ARGUMENT"
+  // raised by the ML layer (src/ml) and the artifacts (src/artifacts)
+  | "BLINDML_COMPILE"
+  | "BLINDML_MODEL_STATE"
+  | "BLINDML_MODEL_MISMATCH"
+  | "BLINDML_ARTIFACT";
 
 /** Base class of every error blindml throws on purpose. */
 export class BlindmlError extends Error {

@@ -5,6 +5,9 @@
 import type { EngineCore, LoadedParameters } from "./core.js";
 import { SizeOf } from "./core.js";
 import { Ciphertext } from "./ciphertext.js";
+import type { KeyKind } from "./ciphertext.js";
+import { LweVector, wordsPerCiphertext } from "./lwe-vector.js";
+import type { SeededLweVector } from "./lwe-vector.js";
 import { GlweCiphertext, copyInPlaintextPolynomial, wipePolynomial } from "./glwe-ciphertext.js";
 import type { EvaluationKeys } from "./evaluation-keys.js";
 import type { Encoding } from "./encoding.js";
@@ -32,10 +35,19 @@ export class Evaluator extends WasmResource {
   readonly params: LoadedParameters;
   readonly encoding: Encoding;
 
-  private constructor(core: EngineCore, params: LoadedParameters, pointer: number) {
+  /** False for a leveled-only evaluator (no evaluation keys): bootstraps and keyswitches throw. */
+  readonly hasKeys: boolean;
+
+  private constructor(core: EngineCore, params: LoadedParameters, pointer: number, hasKeys = true) {
     super(core, pointer, (p) => core.wasm.evaluatorFree(p), "evaluator");
     this.params = params;
     this.encoding = defaultEncoding(params.set);
+    this.hasKeys = hasKeys;
+  }
+
+  /** An evaluator with no keys (leveled operations only): its scratch, no key material. */
+  static leveled(core: EngineCore, params: LoadedParameters): Evaluator {
+    return new Evaluator(core, params, core.wasm.evaluatorFromExpanded(params.pointer, 0, 0, 0), false);
   }
 
   /** Expands compressed keys: regenerates masks from the seed, transforms the BSK. */
@@ -80,6 +92,7 @@ export class Evaluator extends WasmResource {
    * copies nothing, so each worker costs only its own wasm copy of the keys.
    */
   exportExpandedKeys(options: { shared?: boolean } = {}): ExpandedKeys {
+    if (!this.hasKeys) throw new InvalidArgumentError("A leveled evaluator has no keys to export.");
     const { core } = this;
     const copy = (pointer: number, length: number): Uint8Array => {
       if (!options.shared) return core.copyOut(pointer, length);
@@ -122,6 +135,7 @@ export class Evaluator extends WasmResource {
   /** KS: big-key → small-key ciphertext. */
   keyswitch(ct: Ciphertext): Ciphertext {
     this.check(ct, "big");
+    if (!this.hasKeys) throw new InvalidArgumentError("This evaluator has no evaluation keys (leveled only): it cannot keyswitch.");
     const out = Ciphertext.allocate(this.core, this.params, "small", ct.encoding);
     this.core.wasm.evaluatorKeyswitch(this.pointer, out.pointer, ct.pointer);
     return out;
@@ -163,6 +177,90 @@ export class Evaluator extends WasmResource {
     } finally {
       core.wasm.dealloc(out);
     }
+  }
+
+  // ---- ciphertext vectors (the ML layer's unit of work) ----
+
+  /** Regenerates a seeded vector's masks: the full ciphertexts the client computed. */
+  expandVector(seeded: SeededLweVector): LweVector {
+    const { core, params } = this;
+    if (seeded.seed.length !== 32) throw new InvalidArgumentError(`A mask seed is 32 bytes, got ${seeded.seed.length}.`);
+    const count = seeded.bodies.length;
+    const out = LweVector.allocate(core, params, seeded.keyKind, count);
+    const seedPtr = core.copyIn(seeded.seed);
+    const bodies = core.allocate(Math.max(count, 1) * 8);
+    try {
+      core.u64(bodies, count).set(seeded.bodies);
+      if (seeded.keyKind === "big") core.wasm.expandSeededList(params.pointer, out.pointer, bodies, count, seedPtr, 0);
+      else core.wasm.expandSeededListSmall(params.pointer, out.pointer, bodies, count, seedPtr, 0);
+      return out;
+    } finally {
+      core.wasm.dealloc(seedPtr);
+      core.wasm.dealloc(bodies);
+    }
+  }
+
+  /** Raw ciphertext bytes (e.g. from a worker) as a vector of this evaluator's engine. */
+  vectorFromBytes(bytes: Uint8Array, keyKind: KeyKind): LweVector {
+    return LweVector.fromBytes(this.core, this.params, keyKind, bytes);
+  }
+
+  /**
+   * out = W·input for a cleartext integer matrix W (rows × cols, row-major, |w| < 2^31): the
+   * leveled layer of a linear model or an MLP. Noise variance of out_r: Σ_c W[r][c]²·σ_c².
+   */
+  linear(input: LweVector, weights: Int32Array, rows: number, cols: number): LweVector {
+    this.checkVector(input);
+    if (cols !== input.length) throw new InvalidArgumentError(`The weight matrix has ${cols} columns; the input has ${input.length} ciphertexts.`);
+    if (weights.length !== rows * cols) throw new InvalidArgumentError(`A ${rows}×${cols} weight matrix has ${rows * cols} entries, got ${weights.length}.`);
+    const { core } = this;
+    const out = LweVector.allocate(core, this.params, input.keyKind, rows);
+    const w = core.copyIn(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength));
+    try {
+      core.wasm.lweMatrixProduct(out.pointer, w, rows, cols, input.pointer, input.words);
+      return out;
+    } finally {
+      core.wasm.dealloc(w);
+    }
+  }
+
+  /** Adds plaintext j (already scaled) to ciphertext j, in place. */
+  addPlaintextsAssign(vector: LweVector, plaintexts: BigUint64Array): LweVector {
+    this.checkVector(vector);
+    if (plaintexts.length !== vector.length) throw new InvalidArgumentError(`Expected ${vector.length} plaintexts, got ${plaintexts.length}.`);
+    const p = this.core.allocate(Math.max(plaintexts.length, 1) * 8);
+    try {
+      this.core.u64(p, plaintexts.length).set(plaintexts);
+      this.core.wasm.lweVectorAddPlaintexts(vector.pointer, vector.length, vector.words, p);
+      return vector;
+    } finally {
+      this.core.wasm.dealloc(p);
+    }
+  }
+
+  /**
+   * Bootstraps elements of a vector: output i = PBS of input[source[i]] through tables[table[i]],
+   * for i in [from, to) (a worker's share; default all). Big-key inputs are keyswitched first
+   * (KS-PBS), small-key inputs bootstrap directly. Outputs are big-key ciphertexts.
+   */
+  bootstrapVector(
+    input: LweVector, tables: readonly LookupTable[], table: Int32Array, source?: Int32Array,
+    from = 0, to = table.length,
+  ): LweVector {
+    this.checkVector(input);
+    tables.forEach((t) => this.checkTable(t));
+    const { core, params } = this;
+    const out = LweVector.allocate(core, params, "big", to - from);
+    const outWords = wordsPerCiphertext(params, "big");
+    for (let i = from; i < to; i++) {
+      const lut = tables[table[i]!];
+      const src = source ? source[i]! : i;
+      if (!lut) throw new InvalidArgumentError(`Element ${i} names table ${table[i]}, but there are ${tables.length}.`);
+      const dst = out.pointer + (i - from) * outWords * 8;
+      if (input.keyKind === "big") core.wasm.evaluatorBootstrap(this.pointer, dst, input.pointerOf(src), lut.pointer);
+      else core.wasm.evaluatorBootstrapSmall(this.pointer, dst, input.pointerOf(src), lut.pointer);
+    }
+    return out;
   }
 
   // ---- leveled operations (new ciphertexts; the *Assign variants work in place) ----
@@ -276,6 +374,12 @@ export class Evaluator extends WasmResource {
       throw new InvalidArgumentError(`Expected a ${keyKind}-key ciphertext, got a ${ct.keyKind}-key one.`);
     }
   }
+  private checkVector(v: LweVector): void {
+    if (!(v instanceof LweVector)) throw new InvalidArgumentError("Expected an LweVector.");
+    if (v.freed) throw new InvalidArgumentError("This ciphertext vector was freed.");
+    if (v.core !== this.core) throw new InvalidArgumentError("This ciphertext vector lives in another engine instance; copy its bytes with vectorFromBytes.");
+    if (v.params.set !== this.params.set) throw new ParameterMismatchError(`"${this.params.set.name}"`, `"${v.params.set.name}"`);
+  }
   private checkGlwe(...cts: GlweCiphertext[]): void {
     for (const ct of cts) {
       if (!(ct instanceof GlweCiphertext)) throw new InvalidArgumentError("Expected a GlweCiphertext (expand a seeded one first).");
@@ -289,6 +393,7 @@ export class Evaluator extends WasmResource {
     }
   }
   private checkTable(lut: LookupTable): void {
+    if (!this.hasKeys) throw new InvalidArgumentError("This evaluator has no evaluation keys (leveled only): it cannot bootstrap or keyswitch.");
     if (lut.core !== this.core) throw new InvalidArgumentError("This lookup table was made by another engine instance; build it with this evaluator.");
     if (lut.params.set !== this.params.set) throw new ParameterMismatchError(`"${this.params.set.name}"`, `"${lut.params.set.name}"`);
   }

@@ -9,6 +9,8 @@ export type { ExpandedKeys, LookupTableOptions } from "./evaluator.js";
 export { Ciphertext, SeededCiphertextList } from "./ciphertext.js";
 export type { KeyKind } from "./ciphertext.js";
 export { GlweCiphertext, SeededGlweCiphertext } from "./glwe-ciphertext.js";
+export { LweVector, wordsPerCiphertext } from "./lwe-vector.js";
+export type { SeededLweVector } from "./lwe-vector.js";
 export { LookupTable, tableCoefficients, manyTableCoefficients } from "./lookup-table.js";
 export { makeEncoding, defaultEncoding, encodeMessage, decodePhase, phaseError } from "./encoding.js";
 export type { Encoding, EncodingOptions } from "./encoding.js";

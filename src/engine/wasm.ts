@@ -29,6 +29,10 @@ export interface EngineExports {
   encryptListSeeded(keys: Ptr, bodies: Ptr, plaintexts: Ptr, count: number, maskSeed: Ptr, firstIndex: number): void;
   expandSeededList(params: Ptr, out: Ptr, bodies: Ptr, count: number, maskSeed: Ptr, firstIndex: number): void;
   encryptSmall(keys: Ptr, out: Ptr, plaintext: bigint, maskSeed: Ptr, index: number): void;
+  encryptListSmallSeeded(keys: Ptr, bodies: Ptr, plaintexts: Ptr, count: number, maskSeed: Ptr, firstIndex: number): void;
+  expandSeededListSmall(params: Ptr, out: Ptr, bodies: Ptr, count: number, maskSeed: Ptr, firstIndex: number): void;
+  lweMatrixProduct(out: Ptr, weights: Ptr, rows: number, cols: number, input: Ptr, words: number): void;
+  lweVectorAddPlaintexts(vector: Ptr, count: number, words: number, plaintexts: Ptr): void;
   phaseBig(keys: Ptr, ct: Ptr): bigint;
   phaseSmall(keys: Ptr, ct: Ptr): bigint;
   generateEvaluationKeys(keys: Ptr, seed: Ptr, bskBodies: Ptr, kskBodies: Ptr): void;
