@@ -9,7 +9,7 @@ export interface DenseMatrix {
   readonly data: Float64Array;
 }
 
-export function denseMatrix(rows: number, cols: number, data = new Float64Array(rows * cols)): DenseMatrix {
+export function denseMatrix(rows: number, cols: number, data: Float64Array = new Float64Array(rows * cols)): DenseMatrix {
   if (data.length !== rows * cols) throw new RangeError(`A ${rows}×${cols} matrix needs ${rows * cols} values, got ${data.length}.`);
   return { rows, cols, data };
 }
