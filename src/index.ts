@@ -1,2 +1,5 @@
-// blindml: encrypted machine-learning inference. The engine is re-exported under "blindml/engine".
+// blindml: encrypted machine-learning inference. Layers, each importing only the ones before it:
+// engine (TFHE, "blindml/engine") → ml (models compiled to circuits) → artifacts (client/server).
 export * as engine from "./engine/index.js";
+export * from "./ml/index.js";
+export * from "./artifacts/index.js";

@@ -165,6 +165,11 @@ export class ClientKey extends WasmResource {
     }
   }
 
+  /** Raw ciphertext bytes (a result from a server) as a vector of this key's engine. */
+  vectorFromBytes(bytes: Uint8Array, keyKind: KeyKind): LweVector {
+    return LweVector.fromBytes(this.core, this.params, keyKind, bytes);
+  }
+
   /** The phases of a vector's ciphertexts (plaintext + noise each); the caller decodes. */
   phases(vector: LweVector): BigUint64Array {
     this.checkCiphertext(vector);

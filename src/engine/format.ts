@@ -63,6 +63,10 @@ export enum ObjectKind {
   SeededCiphertextList = 5,
   GlweCiphertext = 6,
   SeededGlweCiphertext = 7,
+  /** An encrypted model query (src/artifacts): circuit id, seed and bodies of its input rows. */
+  ModelQuery = 8,
+  /** An encrypted model result (src/artifacts): circuit id and the output ciphertexts. */
+  ModelResult = 9,
 }
 
 /** A readable name for a kind value, also for values this build does not know. */

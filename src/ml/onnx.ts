@@ -416,7 +416,7 @@ function buildContext(model: PbModel): GraphContext {
   const shape = input.type?.tensor_type?.shape;
   if (input.type && !input.type.tensor_type) throw new OnnxImportError("UNSUPPORTED_GRAPH", `The graph input "${input.name}" is not a tensor.`);
   if (shape && shape.dim.length >= 1) {
-    const rest = shape.dim.slice(1);
+    const rest = shape.dim.length === 1 ? shape.dim : shape.dim.slice(1); // [features] or [batch, …features]
     if (rest.every((d) => has(d, "dim_value") && toInt(d.dim_value, "an input dimension") > 0)) {
       inputWidth = size(rest.map((d) => toInt(d.dim_value, "an input dimension")));
     }
@@ -844,7 +844,7 @@ function importTrees(op: string, attrs: Attributes, where: string, width: number
   } else {
     const maxId = leafIds.reduce((a, b) => Math.max(a, b), -1);
     outputs = attrs.has("n_targets") ? attrs.int("n_targets", 1) : maxId + 1;
-    if (outputs < 1) throw malformed(`${where} has n_targets = ${outputs}.`);
+    if (outputs < 1 || outputs > Math.max(1, m)) throw malformed(`${where} has n_targets = ${outputs} for ${m} leaf weights.`);
     for (const id of leafIds) if (id < 0 || id >= outputs) throw malformed(`${where}: target id ${id} is outside the ${outputs} targets.`);
     column = (id) => id;
     if (baseValues.length === 1 && outputs === 1) base = Float64Array.of(baseValues[0]!);
@@ -903,12 +903,13 @@ function importTrees(op: string, attrs: Attributes, where: string, width: number
       const j = byId.get(id)!;
       if (!isLeaf(j)) stack.push(falseIds[j]!, trueIds[j]!);
     }
+    if (order.length !== tuples.length) throw malformed(`${where}: ${tuples.length - order.length} nodes of tree ${t} are not reachable from its root.`);
     // Keep the ONNX node ids as indices when they already are 0..n−1 with the root at 0.
     const dense = nodeIds[roots[0]!] === 0 && tuples.every((j) => nodeIds[j]! >= 0 && nodeIds[j]! < tuples.length);
     const index = new Map<number, number>();
     if (dense) for (const j of tuples) index.set(nodeIds[j]!, nodeIds[j]!);
     else order.forEach((id, k) => index.set(id, k));
-    const count = dense ? tuples.length : order.length;
+    const count = tuples.length;
     const feature = new Int32Array(count).fill(-1);
     const threshold = new Float64Array(count);
     const left = new Int32Array(count).fill(-1);
