@@ -1,6 +1,11 @@
 // blindml's ML layer: models compiled to FHE circuits (see circuit.ts for the IR).
 export { LinearRegression, LogisticRegression, LinearSVC } from "./models/linear.js";
 export { MLPClassifier } from "./models/mlp.js";
+export {
+  DecisionTreeClassifier, DecisionTreeRegressor, RandomForestClassifier, RandomForestRegressor,
+  GradientBoostingClassifier, GradientBoostingRegressor,
+} from "./models/trees.js";
+export { parseOnnx, evaluateImported, OnnxImportError } from "./onnx.js";
 export type { MlpClassifierOptions } from "./models/mlp.js";
 export { FheModel, quantizeRows, dequantize, decide, probabilities } from "./model.js";
 export type { FheMode, Rows, ClientSpec, InputTransform, OutputTransform, ModelCompileOptions, PredictOptions, BitWidths } from "./model.js";
