@@ -6,7 +6,7 @@ import type { ClientKey, Engine, ParameterSet } from "../engine/index.js";
 import type { ClientSpec, Rows } from "../ml/model.js";
 import { asMatrix, quantizeRows, dequantize, decide, probabilities } from "../ml/model.js";
 import { encryptRows, decryptRows } from "../ml/fhe.js";
-import { unpackClient, unpackModelTarball } from "./package.js";
+import { unpackClient, unpackModelTarball, isGzip } from "./package.js";
 import type { Manifest } from "./package.js";
 import { encodeQuery, decodeResult, checkCircuitId } from "./wire.js";
 import { ArtifactError } from "./errors.js";
@@ -117,8 +117,4 @@ export class ModelClient {
     if (!this.clientKey) throw new ModelStateError("No keys yet: call generateKeys() or importKeys() first.");
     return this.clientKey;
   }
-}
-
-export function isGzip(bytes: Uint8Array): boolean {
-  return bytes.length > 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }

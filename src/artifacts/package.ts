@@ -88,6 +88,11 @@ export async function packModelTarball(serverZip: Uint8Array, clientZip: Uint8Ar
   ]);
 }
 
+/** Whether bytes start with the gzip magic (a model.tar.gz rather than a bare zip). */
+export function isGzip(bytes: Uint8Array): boolean {
+  return bytes.length > 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
+}
+
 /** The zips inside a model.tar.gz (either may be absent, e.g. a client-only bundle). */
 export async function unpackModelTarball(bytes: Uint8Array): Promise<{ serverZip?: Uint8Array; clientZip?: Uint8Array }> {
   let items;

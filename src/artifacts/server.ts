@@ -6,11 +6,10 @@ import type { Engine, Evaluator, ParameterSet } from "../engine/index.js";
 import type { CompiledCircuit } from "../ml/circuit.js";
 import { CircuitExecutor } from "../ml/fhe.js";
 import { ModelMismatchError } from "../ml/errors.js";
-import { unpackServer, unpackModelTarball } from "./package.js";
+import { unpackServer, unpackModelTarball, isGzip } from "./package.js";
 import type { Manifest } from "./package.js";
 import { decodeQuery, encodeResult, checkCircuitId } from "./wire.js";
 import { ArtifactError } from "./errors.js";
-import { isGzip } from "./client.js";
 
 export interface ModelServerOptions {
   engine?: Engine;
@@ -69,7 +68,7 @@ export class ModelServer {
 
   /** Evaluates an encrypted query with the client's evaluation keys; returns the encrypted result. */
   async run(query: Uint8Array, evaluationKeys: Uint8Array): Promise<Uint8Array> {
-    if (query.length > this.options.maxQueryBytes) throw new TooLargeError(query.length, this.options.maxQueryBytes);
+    // (the query's limit is checked by decodeQuery; the keys' here, before hashing them)
     if (evaluationKeys.length > this.options.maxKeyBytes) throw new TooLargeError(evaluationKeys.length, this.options.maxKeyBytes);
     const q = decodeQuery(this.set, query, this.options.maxQueryBytes);
     checkCircuitId(q.circuitId, this.manifest.circuitId, "query");

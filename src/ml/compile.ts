@@ -268,7 +268,8 @@ function linearInterval(node: LinearNode, [lo, hi]: [Float64Array, Float64Array]
 }
 
 function tableInterval(node: { source: Int32Array; table: Int32Array; tables: readonly Int32Array[] }): [Float64Array, Float64Array] {
-  const ranges = node.tables.map((t) => [Math.min(...t, 0), Math.max(...t, 0)] as const); // 0: the padding-wrap case yields −f(0)
+  // each table's values, widened to include 0; −f(0) (what a wrapped phase reads) is added per element
+  const ranges = node.tables.map((t) => [Math.min(...t, 0), Math.max(...t, 0)] as const);
   const lo = new Float64Array(node.table.length), hi = new Float64Array(node.table.length);
   node.table.forEach((t, i) => {
     const neg = -node.tables[t]![0]!;

@@ -65,6 +65,7 @@ export class CircuitExecutor {
   readonly circuit: CompiledCircuit;
   readonly evaluator: Evaluator;
   private readonly tables = new Map<number, LookupTable[]>();
+  private readonly plaintexts = new Map<number, BigUint64Array | undefined>();
 
   constructor(evaluator: Evaluator, circuit: CompiledCircuit) {
     checkKeyMatches(evaluator.params.set.name, circuit.parameterSet);
@@ -81,20 +82,22 @@ export class CircuitExecutor {
     if (rows === 1) return this.runRow(input);
     const outputs: LweVector[] = [];
     try {
-      for (let r = 0; r < rows; r++) {
-        using row = input.slice(r * size, (r + 1) * size);
-        outputs.push(this.runRow(row));
-      }
+      for (let r = 0; r < rows; r++) outputs.push(this.runOwned(input.slice(r * size, (r + 1) * size)));
       return concatenate(this.evaluator, outputs);
     } finally {
       outputs.forEach((o) => o.free());
     }
   }
 
-  /** One row through every node. Intermediate vectors are freed as soon as they are consumed. */
+  /** One row through every node; the caller's input vector is left unchanged. */
   runRow(input: LweVector): LweVector {
+    return this.runOwned(input.slice(0, input.length));
+  }
+
+  /** One row, consuming `input`. Intermediate vectors are freed as soon as they are consumed. */
+  private runOwned(input: LweVector): LweVector {
     const { nodes } = this.circuit;
-    let current = this.addShifts(0, input.slice(0, input.length));
+    let current = this.addShifts(0, input);
     for (let k = 1; k < nodes.length; k++) {
       const node = nodes[k]!;
       const next = node.op === "linear"
@@ -115,7 +118,8 @@ export class CircuitExecutor {
 
   /** Node k's plaintexts: its bias (linear) plus the shift its consumer needs. */
   private addShifts(k: number, vector: LweVector): LweVector {
-    const plaintexts = nodePlaintexts(this.circuit, k);
+    if (!this.plaintexts.has(k)) this.plaintexts.set(k, nodePlaintexts(this.circuit, k)); // per circuit, not per row
+    const plaintexts = this.plaintexts.get(k);
     if (plaintexts) this.evaluator.addPlaintextsAssign(vector, plaintexts);
     return vector;
   }
