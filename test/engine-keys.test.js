@@ -7,7 +7,7 @@ import { PARAMETER_SETS, HEADER_BYTES, TRAILER_BYTES, InvalidArgumentError, smal
 import { SET_NAMES, engine, clientKey, messageCount, noiseOf, abs, throwsTyped } from "./helpers.js";
 
 const ENCRYPTIONS_PER_MESSAGE = 3;
-const EXPECTED_MESSAGES = { "1_1": 4, "2_2": 16, "3_3": 64, "2_2_KS32": 16 };
+const EXPECTED_MESSAGES = { "1_1": 4, "2_2": 16, "3_3": 64, "2_2_KS32": 16, "2_2_L2": 16 };
 
 /** The coefficient words (mask then body) of a serialized ciphertext. */
 function coefficients(ct) {

@@ -81,4 +81,36 @@ test("the compiler refuses an exact lookup wider than any set resolves, naming t
   assert.ok(ok.report.log2PFailExact <= -40);
 });
 
+test("an output summing many bootstrap outputs moves to the two-level bootstrap set (2_2_L2), unless noise is allowed", () => {
+  // 16 lookups (identity on 4 bits) summed with weight 7 into an 11-bit output: at 2_2 the sum's
+  // noise is σ ≈ 2^−14.8·28 torus ≈ 4 output units; 2_2_L2's bootstrap (2^7.2 quieter) brings it under one.
+  const size = 16;
+  const graph = {
+    nodes: [
+      { op: "input", size, lo: 0, hi: 15 },
+      { op: "lookup", input: 0, source: Int32Array.from({ length: size }, (_, i) => i), table: new Int32Array(size), functions: [(v) => v], mode: "exact" },
+      { op: "linear", input: 1, rows: 1, cols: size, weights: new Int32Array(size).fill(7), bias: new Float64Array(1) },
+    ],
+    outputMode: "approximate",
+  };
+  const calibration = [new Array(size).fill(0), new Array(size).fill(15)];
+  const strict = compileGraph(graph, calibration);
+  assert.is(strict.parameterSet, "2_2_L2");
+  assert.ok(strict.report.outputNoise <= 1, `σ ${strict.report.outputNoise}`);
+  const loose = compileGraph(graph, calibration, { maxOutputNoise: Infinity });
+  assert.is(loose.parameterSet, "2_2");
+  assert.ok(loose.report.outputNoise > 1, `σ ${loose.report.outputNoise}`);
+});
+
+test("MLPClassifier scales narrow neurons to fill the accumulator encoding (rows ×2^s, tables ÷2^s), same predictions", () => {
+  const opts = { hidden: [16], epochs: 30, seed: 2 };
+  const scaled = new MLPClassifier(opts).fit(cancer.train.X, cancer.train.y).compile(cancer.train.X);
+  const plain = new MLPClassifier({ ...opts, neuronScaling: false }).fit(cancer.train.X, cancer.train.y).compile(cancer.train.X);
+  const lookup = scaled.circuit.nodes[2];
+  assert.ok(Math.max(...lookup.table) > 0, "some neuron is scaled");
+  assert.is(scaled.circuit.encodings[1].bits, plain.circuit.encodings[1].bits, "the shared encoding does not widen");
+  const a = scaled.predict(cancer.test.X), b = plain.predict(cancer.test.X);
+  assert.ok(accuracy(a, b) >= 0.97, `agreement ${accuracy(a, b)}`);
+});
+
 test.run();

@@ -106,6 +106,10 @@ test("bootstrapped ciphertexts: PBS output variance — 2_2", () => {
   assertWithin(pbsNoise("2_2", LONG ? 160 : 120), pbsOutputVariance(PARAMETER_SETS["2_2"]), "2_2 PBS");
 });
 
+test("bootstrapped ciphertexts: PBS output variance — 2_2_L2 (two-level decomposition)", () => {
+  assertWithin(pbsNoise("2_2_L2", LONG ? 160 : 80), pbsOutputVariance(PARAMETER_SETS["2_2_L2"]), "2_2_L2 PBS");
+});
+
 test("every named set bootstraps with p_fail ≤ 2^−128 at its max norm² in this model", () => {
   for (const [name, set] of Object.entries(PARAMETER_SETS)) {
     const log2p = log2PFailPerBootstrap(set);

@@ -27,8 +27,9 @@ export async function saveModel(model: FheModel, dir: string, options: { tarball
   return saved;
 }
 
-const CLIENT_KEY_FILE = "client.key";
-const EVALUATION_KEYS_FILE = "evaluation.keys";
+/** The files of a key directory (saveKeys / loadKeys). */
+export const CLIENT_KEY_FILE = "client.key";
+export const EVALUATION_KEYS_FILE = "evaluation.keys";
 
 /** Saves a client's keys: the secret key readable by the owner only (mode 0600). */
 export async function saveKeys(client: ModelClient, dir: string): Promise<void> {

@@ -17,7 +17,8 @@ export type BlindmlErrorCode =
   | "BLINDML_COMPILE"
   | "BLINDML_MODEL_STATE"
   | "BLINDML_MODEL_MISMATCH"
-  | "BLINDML_ARTIFACT";
+  | "BLINDML_ARTIFACT"
+  | "BLINDML_WORKER";
 
 /** Base class of every error blindml throws on purpose. */
 export class BlindmlError extends Error {

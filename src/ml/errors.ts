@@ -24,3 +24,18 @@ export class ModelMismatchError extends BlindmlError {
     this.name = "ModelMismatchError";
   }
 }
+
+/**
+ * A bootstrap pool could not run a share: the worker threw (`workerError` names what it threw),
+ * a worker stopped, or the pool was closed. The pool stays usable after a failed share.
+ */
+export class WorkerError extends BlindmlError {
+  /** The name and code of the error the worker threw, when it threw one. */
+  readonly workerError?: { readonly name: string; readonly code?: string };
+
+  constructor(message: string, workerError?: { name: string; code?: string }) {
+    super("BLINDML_WORKER", message);
+    this.name = "WorkerError";
+    this.workerError = workerError;
+  }
+}

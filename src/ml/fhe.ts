@@ -54,7 +54,7 @@ export function decodeScaled(phase: bigint, enc: ValueEncoding): number {
   return enc.lo + Number(t);
 }
 
-function checkKeyMatches(setName: string, circuitSet: string): void {
+export function checkKeyMatches(setName: string, circuitSet: string): void {
   if (setName !== circuitSet) {
     throw new ModelMismatchError(`This model runs on parameter set "${circuitSet}"; the key is for "${setName}".`);
   }
@@ -75,15 +75,13 @@ export class CircuitExecutor {
 
   /** Runs every row of a (possibly multi-row) input vector; returns the concatenated outputs. */
   run(input: LweVector): LweVector {
+    const rows = queryRows(this.circuit, input);
     const size = nodeSize(this.circuit.nodes[0]!);
-    const rows = input.length / size;
-    if (!Number.isInteger(rows) || rows < 1) throw new ModelMismatchError(`The query holds ${input.length} values; this model takes ${size} per row.`);
-    if (input.keyKind !== this.circuit.encodings[0]!.key) throw new ModelMismatchError(`The query is under the ${input.keyKind} key; this model expects the ${this.circuit.encodings[0]!.key} key.`);
     if (rows === 1) return this.runRow(input);
     const outputs: LweVector[] = [];
     try {
       for (let r = 0; r < rows; r++) outputs.push(this.runOwned(input.slice(r * size, (r + 1) * size)));
-      return concatenate(this.evaluator, outputs);
+      return concatenateVectors(this.evaluator, outputs);
     } finally {
       outputs.forEach((o) => o.free());
     }
@@ -127,14 +125,7 @@ export class CircuitExecutor {
   private tablesOf(k: number, node: CompiledLookup): LookupTable[] {
     let luts = this.tables.get(k);
     if (!luts) {
-      const out = this.circuit.encodings[k]!;
-      const N = this.evaluator.params.set.polynomialSize;
-      const encoding = this.evaluator.encodingFor(2 ** (out.bits + 1), 1n << BigInt(out.deltaLog2));
-      luts = node.tables.map((table) => {
-        const coefficients = new BigUint64Array(N);
-        for (let j = 0; j < N; j++) coefficients[j] = scaled(tableSlot(table, j, N, node.precision), out.deltaLog2);
-        return this.evaluator.lookupTableFromCoefficients(coefficients, encoding);
-      });
+      luts = lookupTables(this.evaluator, node, this.circuit.encodings[k]!);
       this.tables.set(k, luts);
     }
     return luts;
@@ -170,7 +161,31 @@ export function nodePlaintexts(circuit: CompiledCircuit, k: number): BigUint64Ar
   });
 }
 
-function concatenate(evaluator: Evaluator, parts: readonly LweVector[]): LweVector {
+/** Rows in a query vector, after checking its size and key against the circuit's input. */
+export function queryRows(circuit: CompiledCircuit, input: LweVector): number {
+  const size = nodeSize(circuit.nodes[0]!);
+  const rows = input.length / size;
+  if (!Number.isInteger(rows) || rows < 1) throw new ModelMismatchError(`The query holds ${input.length} values; this model takes ${size} per row.`);
+  if (input.keyKind !== circuit.encodings[0]!.key) throw new ModelMismatchError(`The query is under the ${input.keyKind} key; this model expects the ${circuit.encodings[0]!.key} key.`);
+  return rows;
+}
+
+/**
+ * The tables of a lookup node whose outputs are encoded `out`, in an evaluator's engine. Any
+ * evaluator of the circuit's set will do, even a leveled one: tables are plaintext coefficients.
+ */
+export function lookupTables(evaluator: Evaluator, node: CompiledLookup, out: ValueEncoding): LookupTable[] {
+  const N = evaluator.params.set.polynomialSize;
+  const encoding = evaluator.encodingFor(2 ** (out.bits + 1), 1n << BigInt(out.deltaLog2));
+  return node.tables.map((table) => {
+    const coefficients = new BigUint64Array(N);
+    for (let j = 0; j < N; j++) coefficients[j] = scaled(tableSlot(table, j, N, node.precision), out.deltaLog2);
+    return evaluator.lookupTableFromCoefficients(coefficients, encoding);
+  });
+}
+
+/** The vectors' ciphertexts back to back in one new vector (all of one key kind). */
+export function concatenateVectors(evaluator: Evaluator, parts: readonly LweVector[]): LweVector {
   const total = parts.reduce((n, p) => n + p.byteLength, 0);
   const bytes = new Uint8Array(total);
   let at = 0;

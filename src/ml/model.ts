@@ -63,6 +63,8 @@ export interface PredictOptions {
   fhe?: FheMode;
   /** Simulate mode: the uniform source of the noise (default Math.random). */
   random?: () => number;
+  /** Execute mode: threads that bootstrap (default 1, in this thread; Node's worker_threads beyond). */
+  workers?: number;
 }
 
 export interface BuiltCircuit {
@@ -118,7 +120,7 @@ export abstract class FheModel {
     const q = quantizeRows(spec.input, asMatrix(X));
     if (options.fhe === "execute") {
       this.session ??= new FheSession(circuit);
-      return this.session.run(q).then((outs) => outs.map((o) => dequantize(spec.output, o)));
+      return this.session.run(q, { workers: options.workers }).then((outs) => outs.map((o) => dequantize(spec.output, o)));
     }
     const outs = runClear(circuit, q, { noise: options.fhe === "simulate", random: options.random });
     return outs.map((o) => dequantize(spec.output, o));

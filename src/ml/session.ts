@@ -7,6 +7,8 @@ import type { ClientKey, Engine, Evaluator, ParameterSet } from "../engine/index
 import type { CompiledCircuit } from "./circuit.js";
 import { circuitInterface } from "./circuit.js";
 import { CircuitExecutor, encryptRows, decryptRows } from "./fhe.js";
+import { ParallelCircuitExecutor, bindPool, checkWorkerCount, createBootstrapPool } from "./parallel.js";
+import type { BootstrapPool } from "./parallel.js";
 
 let sharedEngine: Promise<Engine> | undefined;
 
@@ -16,9 +18,20 @@ export function defaultEngine(): Promise<Engine> {
   return sharedEngine;
 }
 
+export interface SessionRunOptions {
+  /** Threads that bootstrap (default 1: in this thread). */
+  workers?: number;
+}
+
+interface PoolState {
+  readonly workers: number;
+  readonly ready: Promise<{ pool: BootstrapPool; executor: ParallelCircuitExecutor }>;
+}
+
 export class FheSession {
   readonly circuit: CompiledCircuit;
   private state?: Promise<{ ck: ClientKey; evaluator: Evaluator; executor: CircuitExecutor }>;
+  private parallel?: PoolState;
 
   constructor(circuit: CompiledCircuit) {
     this.circuit = circuit;
@@ -36,16 +49,39 @@ export class FheSession {
   }
 
   /** Encrypts the quantized rows, evaluates under encryption, decrypts the integer outputs. */
-  async run(rows: readonly ArrayLike<number>[]): Promise<Float64Array[]> {
+  async run(rows: readonly ArrayLike<number>[], options: SessionRunOptions = {}): Promise<Float64Array[]> {
+    const workers = options.workers ?? 1;
+    checkWorkerCount(workers);
     const { ck, evaluator, executor } = await this.setup();
+    // a leveled circuit has nothing to spread over workers
+    const parallel = workers > 1 && this.circuit.report.bootstraps > 0 ? await this.parallelExecutor(workers) : undefined;
     const iface = circuitInterface(this.circuit);
     const query = encryptRows(ck, iface, rows);
     using input = evaluator.expandVector(query);
-    using output = executor.run(input);
+    using output = parallel ? await parallel.run(input) : executor.run(input);
     return decryptRows(ck, iface, output);
   }
 
+  /** The executor over a pool of `workers` threads (the pool is replaced if the count changes). */
+  private async parallelExecutor(workers: number): Promise<ParallelCircuitExecutor> {
+    if (this.parallel?.workers !== workers) {
+      this.closePool();
+      const ready = this.setup().then(({ evaluator }) => startPool(this.circuit, evaluator, workers));
+      const state: PoolState = { workers, ready };
+      ready.catch(() => { if (this.parallel === state) this.parallel = undefined; }); // the next run retries
+      this.parallel = state;
+    }
+    return (await this.parallel.ready).executor;
+  }
+
+  private closePool(): void {
+    const state = this.parallel;
+    this.parallel = undefined;
+    void state?.ready.then(({ pool }) => pool.close(), () => {});
+  }
+
   free(): void {
+    this.closePool();
     const state = this.state;
     this.state = undefined;
     void state?.then(({ ck, evaluator, executor }) => {
@@ -53,5 +89,17 @@ export class FheSession {
       evaluator.free();
       ck.free();
     });
+  }
+}
+
+/** Starts a pool holding the circuit and the evaluator's keys (expanded once, shared). */
+async function startPool(circuit: CompiledCircuit, evaluator: Evaluator, workers: number): Promise<{ pool: BootstrapPool; executor: ParallelCircuitExecutor }> {
+  const pool = await createBootstrapPool(workers);
+  try {
+    const binding = await bindPool(pool, circuit, evaluator.exportExpandedKeys({ shared: true }));
+    return { pool, executor: new ParallelCircuitExecutor(evaluator, circuit, binding) };
+  } catch (e) {
+    await pool.close();
+    throw e;
   }
 }

@@ -28,6 +28,29 @@ abstract class LinearModel extends FheModel {
     return this;
   }
 
+  /**
+   * Uses given coefficients on the raw features (e.g. imported from ONNX) instead of fit():
+   * coef has one row per output (regression and binary classifiers: one row, the positive class's
+   * score), `classes` the labels of a classifier in output order. Ready for compile(X).
+   */
+  fromCoefficients(params: LinearParams, classes?: number[]): this {
+    const { rows, cols } = params.coef;
+    if (params.intercept.length !== rows) throw new ModelStateError(`${rows} coefficient rows need ${rows} intercepts, got ${params.intercept.length}.`);
+    if (this.task === "regression") {
+      if (rows !== 1) throw new ModelStateError(`${this.modelName} predicts one target; the coefficients have ${rows} rows.`);
+    } else {
+      const n = classes?.length ?? 0;
+      if (n < 2 || !(rows === n || (rows === 1 && n === 2))) throw new ModelStateError(`${this.modelName}: ${rows} coefficient rows do not fit ${n} classes (one row for two classes, else one per class).`);
+      this.classes = [...classes!];
+    }
+    this.params = params;
+    // The identity standardizer: the coefficients apply to raw features; compile() still
+    // quantizes each feature on its own calibrated range.
+    this.standardizer = { mean: new Float64Array(cols), std: new Float64Array(cols).fill(1) };
+    this.compiled = undefined;
+    return this;
+  }
+
   floatScores(X: Rows): Float64Array[] {
     const { params, standardizer } = this.trained();
     const out = predictLinear(params, applyStandardizer(standardizer, asMatrix(X)));

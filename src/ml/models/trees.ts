@@ -7,6 +7,8 @@
 //  1. q: the features, each quantized to nBits (default 5) on its training min/max. The trees are
 //     FIT ON THESE INTEGERS (thresholds then normalized to k + ½), so the comparisons are exact;
 //     a second ensemble fit on the raw floats with the same options is the float baseline.
+//     Trees given by fromTrees (e.g. imported from ONNX) are that float baseline; compile(X)
+//     quantizes the features on X and moves each threshold onto the half-integer grid instead.
 //  2. e_j = [q_f > t] for every distinct (feature f, threshold t) of the whole ensemble (exact
 //     lookups, one bootstrap each, one table per distinct threshold). "Goes right" rather than
 //     "goes left" keeps f(0) = 0, so the compiler's guaranteed range of e is [0, 1], not [−1, 1].
@@ -111,6 +113,10 @@ abstract class TreeModel extends FheModel {
   private floatEnsemble?: TreeEnsembleParams;
   private input?: InputTransform;
   private modeOfNextBuild: "exact" | "approximate" = "exact";
+  /** Trees on raw features given to fromTrees(): compile(X) quantizes them on X. */
+  private importedEnsemble?: TreeEnsembleParams;
+  /** Bits of the features the quantized ensemble reads. */
+  private featureBits?: number;
 
   constructor(protected readonly options: TreeOptions & ClassifierVoting) {
     super();
@@ -132,6 +138,8 @@ abstract class TreeModel extends FheModel {
       target = { task: "regression", values: Float64Array.from(y as ArrayLike<number>) };
     }
     const bits = this.inputBits();
+    this.importedEnsemble = undefined;
+    this.featureBits = bits;
     this.input = featureQuantizer(matrix, bits);
     const q = quantizeRows(this.input, matrix);
     const Xq = denseMatrix(matrix.rows, matrix.cols, new Float64Array(matrix.rows * matrix.cols));
@@ -142,8 +150,58 @@ abstract class TreeModel extends FheModel {
     return this;
   }
 
+  /**
+   * Uses given trees on the raw features (e.g. imported from ONNX) instead of fit(). compile(X)
+   * quantizes each feature to nBits (compile's nBits, else the constructor's) on X's range and
+   * moves each threshold to the nearest half-integer of the quantized scale, so a row goes where
+   * the float trees send it unless a feature lies within half a quantization step of a threshold.
+   * `classes`: a classifier's labels in output order. Single trees and forests (leafKind "votes")
+   * need one class-probability column per class; boosting one score column per class, or one for
+   * two classes (the positive class's logit).
+   */
+  fromTrees(ensemble: TreeEnsembleParams, classes?: number[]): this {
+    const outputs = ensemble.base.length;
+    if (ensemble.trees.length === 0) throw new ModelStateError(`${this.modelName} needs at least one tree.`);
+    if (ensemble.trees.some((t) => t.value.cols !== outputs)) throw new ModelStateError(`Every tree must have ${outputs} output columns (the length of base).`);
+    if (this.task === "regression") {
+      if (outputs !== 1 || classes) throw new ModelStateError(`${this.modelName} takes one output column and no classes.`);
+    } else {
+      const n = classes?.length ?? 0;
+      const binaryScore = this.leafKind === "values" && outputs === 1 && n === 2;
+      if (n < 2 || (outputs !== n && !binaryScore)) throw new ModelStateError(`${this.modelName}: ${outputs} output columns do not fit ${n} classes.`);
+      this.classes = [...classes!];
+    }
+    this.importedEnsemble = ensemble;
+    this.floatEnsemble = ensemble;
+    this.quantizedEnsemble = undefined;
+    this.input = undefined;
+    this.compiled = undefined;
+    return this;
+  }
+
+  /** Quantizes the features on X and the imported trees' thresholds with them. */
+  private quantizeImported(ensemble: TreeEnsembleParams, X: DenseMatrix, bits: number): void {
+    if (X.rows === 0) throw new ModelStateError(`${this.modelName} needs at least one calibration row.`);
+    const input = featureQuantizer(X, bits);
+    const lows = Float64Array.from({ length: X.cols }, (_, c) => X.data[c]!);
+    for (let k = 0; k < X.data.length; k++) lows[k % X.cols] = Math.min(lows[k % X.cols]!, X.data[k]!);
+    this.input = input;
+    this.featureBits = bits;
+    this.quantizedEnsemble = {
+      ...ensemble,
+      trees: ensemble.trees.map((tree) => ({
+        ...tree,
+        threshold: tree.threshold.map((t, node) => {
+          const f = tree.feature[node]!;
+          return f >= 0 ? integerThreshold(t, input.scale[f]!, input.offset[f]!, lows[f]!, input) : t;
+        }),
+      })),
+    };
+  }
+
   floatScores(X: Rows): Float64Array[] {
-    const out = predictEnsemble(this.trained().float, asMatrix(X));
+    if (!this.floatEnsemble) throw new ModelStateError(`${this.modelName} is not fitted: call fit(X, y) first.`);
+    const out = predictEnsemble(this.floatEnsemble, asMatrix(X));
     return Array.from({ length: out.rows }, (_, r) => out.data.slice(r * out.cols, (r + 1) * out.cols));
   }
 
@@ -171,8 +229,9 @@ abstract class TreeModel extends FheModel {
    * and the compiled range is checked to cover it (else recompiled on the interval bound).
    */
   override compile(X: Rows, options: ModelCompileOptions = {}): this {
-    const { input } = this.trained();
     const given = asMatrix(X);
+    if (this.importedEnsemble) this.quantizeImported(this.importedEnsemble, given, this.inputBits(requestedInputBits(options)));
+    const { input } = this.trained();
     const d = given.cols;
     const data = new Float64Array((given.rows + 2) * d);
     data.set(given.data);
@@ -242,10 +301,9 @@ abstract class TreeModel extends FheModel {
 
   protected buildCircuit(_X: DenseMatrix, options: ModelCompileOptions): BuiltCircuit {
     const { quantized, input } = this.trained();
-    const compileBits = options.nBits;
-    const inputBits = typeof compileBits === "number" ? compileBits : compileBits?.inputs;
-    if (inputBits !== undefined && inputBits !== this.inputBits()) {
-      throw new ModelStateError(`${this.modelName} was fit on ${this.inputBits()}-bit features; set nBits in the constructor and fit again to change it.`);
+    const inputBits = requestedInputBits(options);
+    if (inputBits !== undefined && inputBits !== this.featureBits) {
+      throw new ModelStateError(`${this.modelName} was fit on ${this.featureBits}-bit features; set nBits in the constructor and fit again to change it.`);
     }
     const leaves = this.encodeLeaves(quantized, this.compileLeafBits(options));
     const graph = treeGraph(quantized, leaves.values, input, this.modeOfNextBuild);
@@ -277,8 +335,9 @@ abstract class TreeModel extends FheModel {
     return this.options.voting ?? this.defaultVoting;
   }
 
-  private inputBits(): number {
-    const bits = this.options.nBits ?? DEFAULT_INPUT_BITS;
+  /** The feature bits: `requested` (compile's nBits, imported trees only), else the constructor's. */
+  private inputBits(requested?: number): number {
+    const bits = requested ?? this.options.nBits ?? DEFAULT_INPUT_BITS;
     if (!Number.isInteger(bits) || bits < 1 || bits > 16) throw new ModelStateError(`nBits must be an integer in [1, 16], got ${bits}.`);
     return bits;
   }
@@ -293,6 +352,22 @@ abstract class TreeModel extends FheModel {
     if (!this.quantizedEnsemble || !this.floatEnsemble || !this.input) throw new ModelStateError(`${this.modelName} is not fitted: call fit(X, y) first.`);
     return { quantized: this.quantizedEnsemble, float: this.floatEnsemble, input: this.input };
   }
+}
+
+/** Input bits named by compile's nBits (a number, or its `inputs`), if any. */
+function requestedInputBits(options: ModelCompileOptions): number | undefined {
+  return typeof options.nBits === "number" ? options.nBits : options.nBits?.inputs;
+}
+
+/**
+ * The half-integer threshold on q = clamp(round(x·scale + offset), lo, hi) nearest to x <= t:
+ * q <= ⌊t·scale + offset⌋ + ½. Thresholds outside the range clamp to lo − ½ (every row goes
+ * right) or hi + ½ (left); on a constant feature (scale 0) the calibration value decides.
+ */
+function integerThreshold(t: number, scale: number, offset: number, low: number, input: InputTransform): number {
+  if (scale === 0) return low <= t ? input.hi + 0.5 : input.lo - 0.5;
+  const z = Math.min(Math.max(t * scale + offset, input.lo - 0.5), input.hi + 0.5);
+  return Math.floor(z) + 0.5;
 }
 
 // ---- the six models ----------------------------------------------------------------------

@@ -55,6 +55,15 @@ export interface TrainMlpOptions {
   readonly seed?: number;
   /** Input range [lo, hi] mapped onto [0, 2^inputBits − 1] (default: the data min/max). */
   readonly inputRange?: readonly [number, number];
+  /**
+   * σ of Gaussian noise added to each hidden pre-activation during quantized training, as a
+   * fraction of that neuron's range over the batch (default 2^−8). Under encryption a bootstrap
+   * reads its accumulator through a modulus switch whose noise is about 2^−8.5 of the accumulator
+   * range at N = 2048 (after per-neuron scaling); a value near a rounding boundary then lands one
+   * activation step off. Training with that noise makes the decisions robust to those flips, so
+   * encrypted predictions agree with the clear ones. 0 turns it off.
+   */
+  readonly accumulatorNoise?: number;
   /** Called after each epoch (1-based) with the mean training loss and accuracy of that epoch. */
   readonly onEpoch?: (epoch: number, loss: number, accuracy: number) => void;
 }
@@ -347,6 +356,20 @@ function weightGradient(x: Float32Array, batch: number, nIn: number, nOut: numbe
   }
 }
 
+/** z[n][j] += fraction·(max_n z[·][j] − min_n z[·][j])·N(0, 1): noise scaled to each neuron's batch range. */
+function addRangeNoise(z: Float32Array, batch: number, width: number, fraction: number, rng: Rng): void {
+  for (let j = 0; j < width; j++) {
+    let lo = Infinity, hi = -Infinity;
+    for (let n = 0; n < batch; n++) {
+      const v = z[n * width + j]!;
+      if (v < lo) lo = v;
+      if (v > hi) hi = v;
+    }
+    const sd = fraction * (hi - lo);
+    if (sd > 0) for (let n = 0; n < batch; n++) z[n * width + j] += sd * rng.normal();
+  }
+}
+
 function adamUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, stepSize: number, decay: number): void {
   for (let k = 0; k < p.length; k++) {
     const gk = g[k]!;
@@ -386,6 +409,8 @@ export function trainQuantizedMlp(X: DenseMatrix, y: Int32Array, opts: TrainMlpO
   const lr = opts.learningRate ?? 2e-3;
   const weightDecay = opts.weightDecay ?? 0;
   const rng = new Rng(opts.seed ?? 1);
+  const noiseRng = new Rng((opts.seed ?? 1) ^ 0x5eed);
+  const accumulatorNoise = opts.accumulatorNoise ?? 2 ** -8;
   const [lo, hi] = opts.inputRange ?? dataRange(X);
   const inQ = inputQuantizer(lo, hi, inputBits);
 
@@ -444,12 +469,13 @@ export function trainQuantizedMlp(X: DenseMatrix, y: Int32Array, opts: TrainMlpO
   };
 
   /** Forward of one batch (inputs in xb); fills z and a of every layer. */
-  const forward = (batch: number): void => {
+  const forward = (batch: number, training = false): void => {
     let x: Float32Array = xb;
     for (let l = 0; l < nLayers; l++) {
       const L = layers[l]!;
       affineForward(x, batch, L.nIn, L.nOut, L.wq, L.bq, L.z, idx, val);
       const m = batch * L.nOut;
+      if (training && quantOn && L.hidden && accumulatorNoise > 0) addRangeNoise(L.z, batch, L.nOut, accumulatorNoise, noiseRng);
       if (L.hidden) {
         if (quantOn) {
           const sa = Math.exp(L.logSa);
@@ -623,7 +649,7 @@ export function trainQuantizedMlp(X: DenseMatrix, y: Int32Array, opts: TrainMlpO
         yb[n] = y[r]!;
       }
       prepareWeights();
-      forward(batch);
+      forward(batch, true);
       const [ls, c] = lossGradient(batch);
       lossSum += ls;
       correct += c;
