@@ -113,4 +113,21 @@ test("MLPClassifier scales narrow neurons to fill the accumulator encoding (rows
   assert.ok(accuracy(a, b) >= 0.97, `agreement ${accuracy(a, b)}`);
 });
 
+test("a large query runs chunk by chunk (masks re-expanded per chunk): the same ciphertexts as one chunk", async () => {
+  const { engine, CircuitExecutor, encryptRows, decryptRows, runSeededInChunks, quantizeRows, runClear } = await import("blindml");
+  const m = new LogisticRegression().fit(cancer.train.X, cancer.train.y).compile(cancer.train.X);
+  const e = await engine.loadEngine();
+  const set = engine.PARAMETER_SETS[m.circuit.parameterSet];
+  const ck = e.generateClientKey(set);
+  const ev = e.createLeveledEvaluator(set);
+  const executor = new CircuitExecutor(ev, m.circuit);
+  const rows = quantizeRows(m.clientSpec.input, cancer.test.X).slice(0, 7);
+  const query = encryptRows(ck, m.clientSpec.circuit, rows);
+  const whole = await runSeededInChunks(ev, m.circuit, query, (v) => executor.run(v));
+  const oneRowEach = await runSeededInChunks(ev, m.circuit, query, (v) => executor.run(v), 1);
+  assert.equal(oneRowEach.toBytes(), whole.toBytes());
+  assert.equal(decryptRows(ck, m.clientSpec.circuit, oneRowEach).map((r) => Array.from(r)), runClear(m.circuit, rows).map((r) => Array.from(r)));
+  whole.free(); oneRowEach.free(); executor.free(); ev.free(); ck.free();
+});
+
 test.run();

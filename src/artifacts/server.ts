@@ -5,7 +5,7 @@
 import { loadEngine, PARAMETER_SETS, TooLargeError } from "../engine/index.js";
 import type { Engine, Evaluator, LweVector, ParameterSet } from "../engine/index.js";
 import type { CompiledCircuit } from "../ml/circuit.js";
-import { CircuitExecutor } from "../ml/fhe.js";
+import { CircuitExecutor, runSeededInChunks } from "../ml/fhe.js";
 import { ParallelCircuitExecutor, checkWorkerCount, createBootstrapPool } from "../ml/parallel.js";
 import type { BootstrapPool, PoolHandle } from "../ml/parallel.js";
 import { ModelMismatchError } from "../ml/errors.js";
@@ -113,8 +113,7 @@ export class ModelServer {
     const t1 = performance.now();
     entry.users++;
     try {
-      using vector = entry.evaluator.expandVector(q.vector);
-      using output = await entry.executor.run(vector);
+      using output = await runSeededInChunks(entry.evaluator, this.circuit, q.vector, (vector) => entry.executor.run(vector));
       const info = { keyCacheHit: hit, rows: q.rows, keyMs: t1 - t0, evaluateMs: performance.now() - t1 };
       this.lastRun = info;
       const result = encodeResult(this.set, { circuitId: this.manifest.circuitId, rows: q.rows, size: output.length / q.rows, words: output.words, ciphertexts: output.toBytes() });

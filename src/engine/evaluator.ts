@@ -181,18 +181,21 @@ export class Evaluator extends WasmResource {
 
   // ---- ciphertext vectors (the ML layer's unit of work) ----
 
-  /** Regenerates a seeded vector's masks: the full ciphertexts the client computed. */
-  expandVector(seeded: SeededLweVector): LweVector {
+  /** Regenerates a seeded vector's masks: the full ciphertexts the client computed (all, or [from, from + count)). */
+  expandVector(seeded: SeededLweVector, from = 0, count = seeded.bodies.length - from): LweVector {
     const { core, params } = this;
     if (seeded.seed.length !== 32) throw new InvalidArgumentError(`A mask seed is 32 bytes, got ${seeded.seed.length}.`);
-    const count = seeded.bodies.length;
+    if (!Number.isInteger(from) || !Number.isInteger(count) || from < 0 || count < 0 || from + count > seeded.bodies.length) {
+      throw new InvalidArgumentError(`Ciphertexts [${from}, ${from + count}) are outside a list of ${seeded.bodies.length}.`);
+    }
     const out = LweVector.allocate(core, params, seeded.keyKind, count);
     const seedPtr = core.copyIn(seeded.seed);
     const bodies = core.allocate(Math.max(count, 1) * 8);
     try {
-      core.u64(bodies, count).set(seeded.bodies);
-      if (seeded.keyKind === "big") core.wasm.expandSeededList(params.pointer, out.pointer, bodies, count, seedPtr, 0);
-      else core.wasm.expandSeededListSmall(params.pointer, out.pointer, bodies, count, seedPtr, 0);
+      // ciphertext j's mask is the stream (seed, j): a slice starts its stream index at `from`
+      core.u64(bodies, count).set(seeded.bodies.subarray(from, from + count));
+      if (seeded.keyKind === "big") core.wasm.expandSeededList(params.pointer, out.pointer, bodies, count, seedPtr, from);
+      else core.wasm.expandSeededListSmall(params.pointer, out.pointer, bodies, count, seedPtr, from);
       return out;
     } finally {
       core.wasm.dealloc(seedPtr);

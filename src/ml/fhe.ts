@@ -161,6 +161,38 @@ export function nodePlaintexts(circuit: CompiledCircuit, k: number): BigUint64Ar
   });
 }
 
+/** Memory one chunk of expanded query rows may take (the seeded query is 8 B a value; expanded, 7–16 KB). */
+export const CHUNK_BYTES = 64 * 2 ** 20;
+
+/**
+ * Runs a seeded multi-row query chunk by chunk: each chunk of rows is expanded (masks regenerated
+ * from the seed), evaluated by `run` and freed, so a large batch never holds all its expanded
+ * ciphertexts at once (1,000 rows of 70 big-key values would be 1.1 GB). Returns the outputs of
+ * every row in order, as one vector.
+ */
+export async function runSeededInChunks(
+  evaluator: Evaluator, circuit: CompiledCircuit, query: SeededLweVector,
+  run: (input: LweVector) => LweVector | Promise<LweVector>, chunkBytes = CHUNK_BYTES,
+): Promise<LweVector> {
+  const size = nodeSize(circuit.nodes[0]!);
+  const rows = query.bodies.length / size;
+  if (!Number.isInteger(rows) || rows < 1) throw new ModelMismatchError(`The query holds ${query.bodies.length} values; this model takes ${size} per row.`);
+  const set = evaluator.params.set;
+  const valueBytes = 8 * (1 + (query.keyKind === "big" ? set.glweDimension * set.polynomialSize : set.lweDimension));
+  const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / (size * valueBytes)));
+  const outputs: LweVector[] = [];
+  try {
+    for (let row = 0; row < rows; row += rowsPerChunk) {
+      const count = Math.min(rowsPerChunk, rows - row);
+      using input = evaluator.expandVector(query, row * size, count * size);
+      outputs.push(await run(input));
+    }
+    return outputs.length === 1 ? outputs.pop()! : concatenateVectors(evaluator, outputs);
+  } finally {
+    outputs.forEach((o) => o.free());
+  }
+}
+
 /** Rows in a query vector, after checking its size and key against the circuit's input. */
 export function queryRows(circuit: CompiledCircuit, input: LweVector): number {
   const size = nodeSize(circuit.nodes[0]!);

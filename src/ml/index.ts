@@ -15,7 +15,7 @@ export type { FheMode, Rows, ClientSpec, InputTransform, OutputTransform, ModelC
 export { compileGraph } from "./compile.js";
 export type { CompileOptions } from "./compile.js";
 export { runClear } from "./evaluate.js";
-export { CircuitExecutor, encryptRows, decryptRows } from "./fhe.js";
+export { CircuitExecutor, encryptRows, decryptRows, runSeededInChunks } from "./fhe.js";
 export { ParallelCircuitExecutor, bindPool, createBootstrapPool, workerCircuit } from "./parallel.js";
 export type { BootstrapPool, BootstrapShare, PoolBinding, PoolHandle, WorkerCircuit, WorkerLookup } from "./parallel.js";
 export { ShareRunner } from "./share-runner.js";

@@ -6,7 +6,7 @@ import { loadEngine, PARAMETER_SETS } from "../engine/index.js";
 import type { ClientKey, Engine, Evaluator, ParameterSet } from "../engine/index.js";
 import type { CompiledCircuit } from "./circuit.js";
 import { circuitInterface } from "./circuit.js";
-import { CircuitExecutor, encryptRows, decryptRows } from "./fhe.js";
+import { CircuitExecutor, encryptRows, decryptRows, runSeededInChunks } from "./fhe.js";
 import { ParallelCircuitExecutor, bindPool, checkWorkerCount, createBootstrapPool } from "./parallel.js";
 import type { BootstrapPool } from "./parallel.js";
 
@@ -57,8 +57,7 @@ export class FheSession {
     const parallel = workers > 1 && this.circuit.report.bootstraps > 0 ? await this.parallelExecutor(workers) : undefined;
     const iface = circuitInterface(this.circuit);
     const query = encryptRows(ck, iface, rows);
-    using input = evaluator.expandVector(query);
-    using output = parallel ? await parallel.run(input) : executor.run(input);
+    using output = await runSeededInChunks(evaluator, this.circuit, query, (input) => (parallel ? parallel.run(input) : executor.run(input)));
     return decryptRows(ck, iface, output);
   }
 
