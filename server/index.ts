@@ -5,6 +5,7 @@ import type { S3ClientConfig } from "@aws-sdk/client-s3";
 import type { Hono } from "hono";
 import type { ModelServer, ModelServerOptions } from "../src/artifacts/server.js";
 import { listen } from "../src/local/http.js";
+import type { Listening } from "../src/local/http.js";
 import { createApp } from "./app.js";
 import type { Limits } from "./app.js";
 import { Lifecycle } from "./lifecycle.js";
@@ -63,6 +64,10 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
       const closed = listening.close();
       log({ level: "info", msg: "shutting down", inflight: lifecycle.active, graceMs });
       const outcome = await drained;
+      // finished invocations may still be writing their responses: let those connections end
+      // (idle ones are closed as they become idle) before cutting whatever is left — the
+      // abandoned invocations, whose callers then see the connection close instead of waiting
+      if (outcome.finished) await untilClosed(listening, closed, RESPONSE_FLUSH_MS);
       listening.server.closeAllConnections();
       await closed;
       // a model still busy with abandoned work must not be freed under it
@@ -76,6 +81,20 @@ export async function startServer(options: StartOptions): Promise<RunningServer>
   return { url: listening.url, port: listening.port, app, lifecycle, model, shutdown };
 }
 
+/** How long a drained server waits for finished invocations' responses to be written. */
+const RESPONSE_FLUSH_MS = 5_000;
+
+/** Resolves when `closed` does, or after `maxMs`, closing connections as they turn idle. */
+async function untilClosed(listening: Listening, closed: Promise<void>, maxMs: number): Promise<void> {
+  let done = false;
+  void closed.then(() => (done = true));
+  const deadline = performance.now() + maxMs;
+  while (!done && performance.now() < deadline) {
+    listening.server.closeIdleConnections();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 export { createApp, DEFAULT_LIMITS, parseInvocation } from "./app.js";
 export type { AppOptions, Limits } from "./app.js";
 export { Lifecycle } from "./lifecycle.js";
@@ -86,3 +105,7 @@ export type { Logger, LogRecord } from "./log.js";
 export { readServerConfig, s3ConfigFromEnv, ConfigError } from "./config.js";
 export type { ServerConfig } from "./config.js";
 export { loadModelServer, readModelArtifact } from "./model.js";
+export { startLocalStack, stackEnvironment, uploadModel, DEFAULT_BUCKET, DEFAULT_ENDPOINT } from "./local-stack.js";
+export type { LocalStack, LocalStackOptions } from "./local-stack.js";
+export { sageMakerLayout, DEFAULT_SAGEMAKER_ROOT } from "./sagemaker-layout.js";
+export type { SageMakerLayout } from "./sagemaker-layout.js";

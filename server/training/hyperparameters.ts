@@ -36,6 +36,8 @@ export interface TrainingSettings {
   readonly seed: number;
   /** MLP: scale features to [0, 1] (default true; false for MNIST, whose pixels already are). */
   readonly standardize?: boolean;
+  /** Images (MNIST): also train on each image shifted by one pixel (×5 rows; default true for MNIST). */
+  readonly augmentShifts: boolean;
   /** MNIST: training and held-out sample counts. */
   readonly trainRows: number;
   readonly testRows: number;
@@ -45,11 +47,14 @@ type Raw = Readonly<Record<string, string>>;
 
 const KNOWN = new Set([
   "dataset", "model", "task", "target", "split_column", "test_fraction", "ignore", "n_bits", "rounding", "p_fail",
-  "trees", "depth", "hidden", "epochs", "seed", "standardize", "train_rows", "test_rows",
+  "trees", "depth", "hidden", "epochs", "seed", "standardize", "augment_shifts", "train_rows", "test_rows",
 ]);
 
-/** The MNIST model of the benchmarks: 784 → 392 ReLU → 10. */
-export const MNIST_DEFAULTS = { hidden: [392], epochs: 20, seed: 1, trainRows: 8000, testRows: 2000 } as const;
+/**
+ * The MNIST model of the benchmarks: 784 → 392 ReLU → 10, 8 epochs over the training digits and
+ * their one-pixel shifts (bench/lib/datasets.js MNIST_MLP_OPTIONS: float 97.2 %, quantized 97.1 %).
+ */
+export const MNIST_DEFAULTS = { hidden: [392], epochs: 8, seed: 1, trainRows: 8000, testRows: 2000 } as const;
 
 /** Parses the contents of hyperparameters.json (a JSON object of strings). */
 export function parseHyperparameters(json: unknown): TrainingSettings {
@@ -85,6 +90,7 @@ export function parseHyperparameters(json: unknown): TrainingSettings {
     epochs: optionalInteger(raw, "epochs", 1, 100_000) ?? (mnist ? MNIST_DEFAULTS.epochs : undefined),
     seed: optionalInteger(raw, "seed", 0, Number.MAX_SAFE_INTEGER) ?? (mnist ? MNIST_DEFAULTS.seed : 0),
     standardize: optionalBoolean(raw, "standardize") ?? (mnist ? false : undefined),
+    augmentShifts: optionalBoolean(raw, "augment_shifts") ?? mnist,
     trainRows: optionalInteger(raw, "train_rows", 1, 10_000) ?? MNIST_DEFAULTS.trainRows,
     testRows: optionalInteger(raw, "test_rows", 0, 10_000) ?? MNIST_DEFAULTS.testRows,
   };

@@ -8,6 +8,8 @@ import { registerKeygen } from "./keygen.js";
 import { registerEncrypt } from "./encrypt.js";
 import { registerRun } from "./run.js";
 import { registerDecrypt } from "./decrypt.js";
+import { registerLocal } from "./local.js";
+import { registerDeploy } from "./deploy.js";
 import { reportError, wantsStackTraces, EXIT_USAGE } from "./errors.js";
 
 export function buildProgram(): Command {
@@ -24,8 +26,13 @@ Workflow:
   blindml keygen --client model/client.zip --keys keys/
   blindml encrypt --client model/client.zip --keys keys/ --data rows.csv --out query.bin
   blindml run --server model/server.zip --keys keys/evaluation.keys --query query.bin --out result.bin
-  blindml decrypt --client model/client.zip --keys keys/ --result result.bin`);
-  for (const register of [registerTrain, registerCompile, registerKeygen, registerEncrypt, registerRun, registerDecrypt]) register(program);
+  blindml decrypt --client model/client.zip --keys keys/ --result result.bin
+
+As a service (SageMaker, or the same on this machine):
+  blindml local --model model/
+  blindml deploy --name my-endpoint --image <ecr-image> --model-data s3://…/model.tar.gz --role <arn> \\
+    --output-path s3://…/output --failure-path s3://…/failure --dry-run`);
+  for (const register of [registerTrain, registerCompile, registerKeygen, registerEncrypt, registerRun, registerDecrypt, registerLocal, registerDeploy]) register(program);
   return program;
 }
 

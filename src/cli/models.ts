@@ -20,6 +20,8 @@ export interface Hyperparameters {
   readonly hidden?: readonly number[];
   readonly epochs?: number;
   readonly seed?: number;
+  /** MLP: scale each feature to [0, 1] first (default true; false for data on one scale, e.g. pixels). */
+  readonly standardize?: boolean;
   /** MLP training progress. */
   readonly onEpoch?: (epoch: number, loss: number, accuracy: number) => void;
 }
@@ -60,7 +62,7 @@ export function createModel(kind: ModelKind, h: Hyperparameters): FheModel {
 
 function mlpOptions(h: Hyperparameters) {
   const bits = h.nBits === undefined ? {} : { inputBits: h.nBits, weightBits: h.nBits, activationBits: h.nBits };
-  return { hidden: h.hidden ?? [64], epochs: h.epochs, seed: h.seed, onEpoch: h.onEpoch, ...bits };
+  return { hidden: h.hidden ?? [64], epochs: h.epochs, seed: h.seed, onEpoch: h.onEpoch, standardize: h.standardize, ...bits };
 }
 
 /** Options of compile(): bit widths only for the linear models (trees and MLPs fix theirs at fit). */

@@ -50,10 +50,11 @@ export function compileGraph(graph: Graph, calibration: readonly ArrayLike<numbe
   if (calibration.length === 0) throw new CompileError("Compilation needs at least one calibration row.");
   const candidates = options.parameterSets ?? DEFAULT_CANDIDATES;
   const failures: string[] = [];
+  const setIndependent = new Map<number, Float64Array[]>(); // calibration values before any lookup, shared by every set
   for (const name of candidates) {
     const set = (PARAMETER_SETS as Record<string, ParameterSet>)[name];
     if (!set) throw new CompileError(`Unknown parameter set "${name}".`);
-    const attempt = compileForSet(graph, calibration, set, options);
+    const attempt = compileForSet(graph, calibration, set, options, setIndependent);
     if (typeof attempt !== "string") return attempt;
     failures.push(`set ${name}: ${attempt}`);
   }
@@ -109,7 +110,9 @@ interface Walk {
 }
 
 /** Compiles for one parameter set, or returns why it does not fit. */
-function compileForSet(graph: Graph, calibration: readonly ArrayLike<number>[], set: ParameterSet, options: CompileOptions): CompiledCircuit | string {
+function compileForSet(
+  graph: Graph, calibration: readonly ArrayLike<number>[], set: ParameterSet, options: CompileOptions, setIndependent: Map<number, Float64Array[]>,
+): CompiledCircuit | string {
   const pFail = options.pFail ?? DEFAULT_P_FAIL;
   const log2Target = Math.log2(pFail);
   const margin = options.rangeMargin ?? 0.1;
@@ -137,7 +140,10 @@ function compileForSet(graph: Graph, calibration: readonly ArrayLike<number>[], 
     }
     if (node.op === "linear") {
       const inputs = walk.values[node.input]!;
-      walk.values.push(inputs.map((x) => applyLinear(node, x)));
+      const upstreamOfLookups = !graph.nodes.slice(0, k).some((n) => n.op === "lookup");
+      const values = (upstreamOfLookups && setIndependent.get(k)) || inputs.map((x) => applyLinear(node, x));
+      if (upstreamOfLookups) setIndependent.set(k, values);
+      walk.values.push(values);
       const outVar = linearVariances(node, variances[node.input]!);
       variances.push(outVar);
       intervals.push(linearInterval(node, intervals[node.input]!));
