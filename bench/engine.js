@@ -9,6 +9,7 @@ const PLAN = {
   "2_2": { fast: 30, keygen: 20, warmup: 2, keygenWarmup: 1 },
   "3_3": { fast: 10, keygen: 5, warmup: 1, keygenWarmup: 0 },
   "2_2_KS32": { fast: 30, keygen: 20, warmup: 2, keygenWarmup: 1 },
+  "2_2_L2": { fast: 30, keygen: 10, warmup: 2, keygenWarmup: 1 },
 };
 const QUICK = {
   "1_1": { fast: 5, keygen: 3, warmup: 1, keygenWarmup: 0 },

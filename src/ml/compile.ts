@@ -40,7 +40,7 @@ export interface CompileOptions {
  * Measured KS-PBS cost order on our engine (BENCHMARKS.md): 1_1 18 ms, 2_2 22 ms, 2_2_L2 ≈ 36 ms
  * (the same keys with a two-level bootstrap: 2^7 less output noise), 3_3 197 ms.
  */
-const DEFAULT_CANDIDATES = ["1_1", "2_2", "2_2_L2", "3_3"];
+export const DEFAULT_CANDIDATES: readonly string[] = ["1_1", "2_2", "2_2_L2", "3_3"];
 const DEFAULT_MAX_OUTPUT_NOISE = 1;
 const DEFAULT_P_FAIL = 2 ** -40;
 const DEFAULT_ROUNDING = 7;

@@ -36,6 +36,7 @@ import type { MaxFeatures } from "../train/tree.js";
 import { FheModel, asMatrix, quantizeRows } from "../model.js";
 import type { BuiltCircuit, InputTransform, ModelCompileOptions, OutputTransform, Rows } from "../model.js";
 import type { Graph, GraphNode } from "../circuit.js";
+import { DEFAULT_CANDIDATES } from "../compile.js";
 import { CompileError, ModelStateError } from "../errors.js";
 import { labelIndices } from "./labels.js";
 
@@ -100,8 +101,6 @@ export interface QuantizedTreeModel {
 const DEFAULT_INPUT_BITS = 5;
 const DEFAULT_LEAF_BITS = 5;
 const DEFAULT_SOFT_VOTE_BITS = 3;
-/** compileGraph's default candidates (cheapest first). */
-const DEFAULT_SETS = ["1_1", "2_2", "3_3"];
 
 type Target = { task: "classification"; indices: Int32Array; nClasses: number } | { task: "regression"; values: Float64Array };
 
@@ -242,7 +241,7 @@ abstract class TreeModel extends FheModel {
     }
     const matrix = denseMatrix(given.rows + 2, d, data);
     const bound = this.outputBound(matrix, options);
-    const sets = options.parameterSets ?? DEFAULT_SETS;
+    const sets = options.parameterSets ?? DEFAULT_CANDIDATES;
     const wanted = this.options.outputMode ?? "auto";
     const modes: ("exact" | "approximate")[] = wanted === "auto" ? ["exact", "approximate"] : [wanted];
     const failures: string[] = [];
