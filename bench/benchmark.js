@@ -62,7 +62,7 @@ function parseArgs(argv) {
   if (opts.only && !["engine", "peer", "workers", "models"].includes(opts.only)) throw new Error("--only takes engine, workers, peer or models");
   if (opts.fheRows !== null && !(Number.isInteger(opts.fheRows) && opts.fheRows > 0)) throw new Error("--fhe-rows takes a positive integer");
   if (opts.fheSeconds !== null && !(opts.fheSeconds > 0)) throw new Error("--fhe-seconds takes a positive number");
-  for (const s of opts.sets) if (!/^\d_\d(_KS32)?$/.test(s)) throw new Error(`bad set name ${s}`);
+  for (const s of opts.sets) if (!/^\d_\d(_KS32|_L2)?$/.test(s)) throw new Error(`bad set name ${s}`);
   return opts;
 }
 
@@ -197,6 +197,8 @@ async function main() {
     const r = section === "workers" ? runWorkers(opts) : runChild(process.execPath, section, opts);
     if (section === "models") {
       models = r.models ? { machine: { ...machine, dirty: gitDirty(ROOT) }, ...r.models } : null;
+      // a filtered run (--datasets / --models) updates its rows of the previous results
+      if (models && (opts.datasets || opts.models)) models = mergeModelResults(readJson(MODEL_RESULTS), models);
       for (const s of r.skipped ?? []) log(`skipped: ${s}`);
       continue;
     }
@@ -254,6 +256,15 @@ async function main() {
   writeFileSync(MARKDOWN, renderMarkdown(results ?? { machine, runs: [], skipped: [] }, extra));
   written.push(MARKDOWN);
   log(`wrote ${written.join(", ")} in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+}
+
+/** The earlier results with the rows of `update` (same dataset × model) replaced or added. */
+function mergeModelResults(earlier, update) {
+  if (!earlier?.results) return update;
+  const key = (r) => `${r.dataset}/${r.model}`;
+  const replaced = new Set(update.results.map(key));
+  const merged = [...earlier.results.filter((r) => !replaced.has(key(r))), ...update.results];
+  return { ...earlier, machine: update.machine, date: update.date, commit: update.commit, results: merged, partial_update: { datasets: update.settings?.datasets ?? null, models: update.settings?.models ?? null, date: update.date } };
 }
 
 main().catch((err) => {

@@ -103,6 +103,42 @@ function workersNote(m) {
   return "[w] not measured: see `two_workers_note` in bench/results/models.json.";
 }
 
+/**
+ * Float scikit-learn accuracy on the same test rows, from ../shared/datasets/README.md
+ * (LogisticRegression; RandomForest 50×depth 6; GradientBoosting 50×depth 3; MLP 64 ReLU).
+ */
+const SHARED_BASELINES = {
+  breast_cancer: { LogisticRegression: 0.9912, RandomForestClassifier: 0.9649, GradientBoostingClassifier: 0.9561, MLPClassifier: 0.9825 },
+  iris: { LogisticRegression: 0.9667, RandomForestClassifier: 0.9667, GradientBoostingClassifier: 0.9667, MLPClassifier: 0.9667 },
+  digits: { LogisticRegression: 0.9666, RandomForestClassifier: 0.9443, GradientBoostingClassifier: 0.9443, MLPClassifier: 0.9666 },
+};
+
+/** The issue's check: quantized accuracy within 2 points of the shared float baselines. */
+function baselineLines(results) {
+  const rows = results.filter((r) => SHARED_BASELINES[r.dataset]?.[r.model] !== undefined);
+  if (!rows.length) return [];
+  const out = [
+    "Quantized accuracy against the float baselines of ../shared/datasets/README.md (scikit-learn, same test rows):", "",
+    "| dataset | model | baseline (float) | ours, float | ours, quantized | quantized − baseline | within 2 points |",
+    "|---|---|---|---|---|---|---|",
+  ];
+  for (const r of rows) {
+    const base = SHARED_BASELINES[r.dataset][r.model];
+    const gap = r.quantized_clear - base;
+    out.push(`| ${r.dataset} | ${r.model} | ${base.toFixed(4)} | ${score(r.float, r.metric)} | ${score(r.quantized_clear, r.metric)} | ${(100 * gap).toFixed(2)} pts | ${gap >= -0.02 ? "yes" : "**no**"} |`);
+  }
+  out.push("");
+  return out;
+}
+
+/** Simulated-FHE agreement with the clear circuit on every test row (classifiers). */
+function simulationLine(results) {
+  const rows = results.filter((r) => r.simulate_agreement != null);
+  if (!rows.length) return [];
+  const cells = rows.map((r) => `${r.dataset} × ${r.model} ${(100 * r.simulate_agreement).toFixed(2)} %`);
+  return [`Simulated FHE (the circuit with its modelled noise, every test row) equals the clear circuit's prediction on: ${cells.join("; ")}.`, ""];
+}
+
 /** Markdown of the models section (a string, without a trailing newline). */
 export function renderModels(m) {
   const results = [...m.results].sort((a, b) =>
@@ -132,6 +168,7 @@ export function renderModels(m) {
   } else {
     out.push("_No model results._", "");
   }
+  out.push(...simulationLine(results), ...baselineLines(results));
   const target = targetLine(results);
   if (target) out.push(target, "");
   if (results.some((r) => !r.fhe.skipped && r.fhe.latency_ms.two_workers == null && r.circuit.bootstraps > 0)) out.push(workersNote(m), "");
