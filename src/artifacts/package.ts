@@ -145,3 +145,9 @@ function readManifest(files: Record<string, Uint8Array>, role: "server" | "clien
   if (m.role !== role) throw new ArtifactError(`${what} holds a ${m.role} artifact, not a ${role} one.`);
   return m;
 }
+
+/** Lower-case hex SHA-256 of some bytes (Web Crypto: Node, Deno and browsers): content addresses of keys. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}

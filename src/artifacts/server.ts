@@ -9,7 +9,7 @@ import { CircuitExecutor, runSeededInChunks } from "../ml/fhe.js";
 import { ParallelCircuitExecutor, checkWorkerCount, createBootstrapPool } from "../ml/parallel.js";
 import type { BootstrapPool, PoolHandle } from "../ml/parallel.js";
 import { ModelMismatchError } from "../ml/errors.js";
-import { unpackServer, unpackModelTarball, isGzip } from "./package.js";
+import { unpackServer, unpackModelTarball, isGzip, sha256Hex } from "./package.js";
 import type { Manifest } from "./package.js";
 import { decodeQuery, encodeResult, checkCircuitId } from "./wire.js";
 import { ArtifactError } from "./errors.js";
@@ -61,6 +61,8 @@ export class ModelServer {
   private readonly loading = new Map<string, Promise<CachedKeys>>(); // key sets being expanded
   private readonly injectedPool?: BootstrapPool;
   private pool?: Promise<{ pool: BootstrapPool; circuit: PoolHandle; leveled: Evaluator }>;
+  /** Bumped by close(): key loads started before it are not cached after it. */
+  private generation = 0;
   /** Details of the last run (for logs). */
   lastRun?: RunInfo;
 
@@ -109,9 +111,8 @@ export class ModelServer {
     const input = this.circuit.nodes[0]!;
     if (input.op !== "input" || q.size !== input.size) throw new ModelMismatchError(`The query has ${q.size} values per row; this model takes ${input.op === "input" ? input.size : "?"}.`);
     const t0 = performance.now();
-    const { entry, hit } = await this.keysFor(evaluationKeys);
+    const { entry, hit } = await this.keysFor(evaluationKeys); // counted as a user already
     const t1 = performance.now();
-    entry.users++;
     try {
       using output = await runSeededInChunks(entry.evaluator, this.circuit, q.vector, (vector) => entry.executor.run(vector));
       const info = { keyCacheHit: hit, rows: q.rows, keyMs: t1 - t0, evaluateMs: performance.now() - t1 };
@@ -124,22 +125,38 @@ export class ModelServer {
     }
   }
 
-  /** Expanded keys for these bytes: from the cache, or deserialized and expanded (then cached). */
+  /**
+   * Expanded keys for these bytes: from the cache, or deserialized and expanded (then cached). The
+   * entry comes back with its user count already raised, in the same tick as the lookup, so no
+   * eviction can release it before the caller's run starts.
+   */
   private async keysFor(keyBytes: Uint8Array): Promise<{ entry: CachedKeys; hit: boolean }> {
     const id = await sha256Hex(keyBytes);
     const cached = this.cache.get(id);
     if (cached) {
       this.cache.delete(id);
       this.cache.set(id, cached); // most recently used last
+      cached.users++;
       return { entry: cached, hit: true };
     }
-    // concurrent first queries with the same keys share one expansion
+    // concurrent first queries with the same keys share one expansion (none of them is a hit)
     const pending = this.loading.get(id);
-    if (pending) return { entry: await pending, hit: true };
+    if (pending) {
+      const entry = await pending;
+      entry.users++;
+      return { entry, hit: false };
+    }
+    const generation = this.generation;
     const loading = this.expandKeys(keyBytes);
     this.loading.set(id, loading);
     try {
       const entry = await loading;
+      entry.users++;
+      // keys that finished loading after close() belong to the stopped pool: used once, never cached
+      if (generation !== this.generation) {
+        entry.evicted = true;
+        return { entry, hit: false };
+      }
       this.cache.set(id, entry);
       this.evictBeyondCapacity();
       return { entry, hit: false };
@@ -152,10 +169,11 @@ export class ModelServer {
     if (this.circuit.report.bootstraps === 0) return this.inThread(this.engine.createLeveledEvaluator(this.set));
     if (keyBytes.length === 0) throw new ModelMismatchError("This model bootstraps: it needs the client's evaluation keys, and none were sent.");
     const keys = this.engine.deserializeEvaluationKeys(keyBytes, { params: this.set, maxBytes: this.options.maxKeyBytes });
-    const evaluator = this.engine.createEvaluator(keys);
-    if (!this.usesPool) return this.inThread(evaluator);
+    if (!this.usesPool) return this.inThread(this.engine.createEvaluator(keys));
     // the workers hold the keys: this thread keeps only a keyless evaluator for the leveled nodes
+    // (the pool first, so that a pool that fails to start leaves no expanded keys behind)
     const state = await this.poolState();
+    const evaluator = this.engine.createEvaluator(keys);
     let keysHandle: PoolHandle;
     try {
       keysHandle = await state.pool.addKeys(this.set.name, evaluator.exportExpandedKeys({ shared: true }));
@@ -197,11 +215,12 @@ export class ModelServer {
 
   /** Drops every cached key set and stops the server's own workers (they restart if it runs again). */
   free(): void {
-    void this.close();
+    void this.close().catch(() => {}); // (an injected pool that refuses the removal changes nothing here)
   }
 
   /** free(), resolving once the workers have stopped. */
   async close(): Promise<void> {
+    this.generation++;
     for (const e of this.cache.values()) {
       e.evicted = true;
       if (e.users === 0) e.release();
@@ -215,9 +234,4 @@ export class ModelServer {
     if (this.injectedPool) await started.pool.remove(started.circuit);
     else await started.pool.close();
   }
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }

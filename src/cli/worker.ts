@@ -21,8 +21,7 @@ async function generateKeys(task: KeygenTask): Promise<KeygenOutcome> {
 async function evaluate(task: RunTask): Promise<RunOutcome> {
   const server = await ModelServer.load(task.serverArtifact);
   try {
-    const result = await server.run(task.query, task.evaluationKeys);
-    const info = server.lastRun!;
+    const { result, info } = await server.runWithInfo(task.query, task.evaluationKeys);
     return {
       result, rows: info.rows, model: server.manifest.model, parameterSet: server.set.name,
       bootstrapsPerRow: server.circuit.report.bootstraps, keyMs: info.keyMs, evaluateMs: info.evaluateMs,

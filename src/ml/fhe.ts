@@ -4,6 +4,7 @@
 // programmable bootstrap per element. The shifts that centre each value in its table (or in the
 // output's decoding range) are plaintexts the server adds; they depend only on the circuit.
 import type { ClientKey, Evaluator, LookupTable, LweVector, SeededLweVector } from "../engine/index.js";
+import { wordsPerCiphertext } from "../engine/index.js";
 import type { CircuitInterface, CompiledCircuit, CompiledLookup, ValueEncoding } from "./circuit.js";
 import { nodeSize } from "./circuit.js";
 import { checkInputRow, tableSlot } from "./compile.js";
@@ -177,8 +178,7 @@ export async function runSeededInChunks(
   const size = nodeSize(circuit.nodes[0]!);
   const rows = query.bodies.length / size;
   if (!Number.isInteger(rows) || rows < 1) throw new ModelMismatchError(`The query holds ${query.bodies.length} values; this model takes ${size} per row.`);
-  const set = evaluator.params.set;
-  const valueBytes = 8 * (1 + (query.keyKind === "big" ? set.glweDimension * set.polynomialSize : set.lweDimension));
+  const valueBytes = wordsPerCiphertext(evaluator.params, query.keyKind) * 8;
   const rowsPerChunk = Math.max(1, Math.floor(chunkBytes / (size * valueBytes)));
   const outputs: LweVector[] = [];
   try {

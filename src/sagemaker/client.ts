@@ -8,6 +8,7 @@ import { InvokeEndpointAsyncCommand, InvokeEndpointCommand } from "@aws-sdk/clie
 import type { SageMakerRuntimeClient } from "@aws-sdk/client-sagemaker-runtime";
 import { ModelClient } from "../artifacts/client.js";
 import type { Prediction } from "../artifacts/client.js";
+import { sha256Hex } from "../artifacts/package.js";
 import type { Rows } from "../ml/model.js";
 import { parseS3Uri, joinS3Uri } from "./s3-uri.js";
 import { headObject, getObjectBytes, putObjectBytes, s3ErrorKind, s3ErrorName } from "./s3-objects.js";
@@ -305,10 +306,6 @@ function endpointFailure(failure: FailureDescription, details: EndpointFailureDe
   return isModelMismatchCode(failure.code) ? new EndpointModelMismatchError(message, full) : new EndpointFailureError(message, full);
 }
 
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 function now(): number {
   return performance.now();

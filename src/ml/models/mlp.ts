@@ -143,14 +143,15 @@ export class MLPClassifier extends FheModel {
         return;
       }
       const act = quantized.activations[l]!;
-      const shifts = this.options.neuronScaling === false ? new Int32Array(layer.rows) : neuronShifts(values.map((x) => applyLinear(linear, x)));
-      const scaled = scaleRows(linear, shifts);
-      nodes.push(scaled);
+      const accumulators = values.map((x) => applyLinear(linear, x)); // unscaled, on the calibration rows
+      const shifts = this.options.neuronScaling === false ? new Int32Array(layer.rows) : neuronShifts(accumulators);
+      nodes.push(scaleRows(linear, shifts));
       // neuron j's table reads its accumulator scaled by 2^shift_j: one function per distinct shift
       const functions = Array.from({ length: Math.max(...shifts) + 1 }, (_, s) => (acc: number) => quantize(Math.max(0, (accScale * acc) / 2 ** s), act));
       const lookup: LookupNode = { op: "lookup", input: nodes.length - 1, mode: "approximate", source: Int32Array.from({ length: layer.rows }, (_, j) => j), table: shifts, functions };
       nodes.push(lookup);
-      values = values.map((x) => applyLinear(scaled, x).map((acc, j) => functions[shifts[j]!]!(acc)));
+      // the next layer's calibration inputs (a scaled accumulator ÷ 2^s is the unscaled one)
+      if (l + 2 < quantized.layers.length) values = accumulators.map((a) => a.map((acc) => functions[0]!(acc)));
       inQ = act;
     });
     const last = quantized.layers[quantized.layers.length - 1]!;
@@ -216,7 +217,7 @@ function foldScaler(float: MlpParams, scaler: Standardizer): MlpParams {
   return { layers: [{ ...first, weights: denseMatrix(rows, cols, weights), bias }, ...rest] };
 }
 
-/** The largest neuron scaling shift allowed (weights grow by 2^shift; 3 keeps 4-bit weights under 7 bits). */
+/** The largest neuron scaling shift allowed (weights grow by 2^shift: 3 bits more at most). */
 const MAX_NEURON_SHIFT = 3;
 
 /**
