@@ -96,6 +96,8 @@ export function createApp(options: AppOptions): Hono {
       if (lifecycle.draining) throw new HttpError(503, "SHUTTING_DOWN", "The server is shutting down; retry on another instance.");
       const server = model.current();
       const request = parseInvocation(await c.req.text());
+      // a drain may have begun while the body was read: it only waits for tracked work
+      if (lifecycle.draining) throw new HttpError(503, "SHUTTING_DOWN", "The server is shutting down; retry on another instance.");
       const result = await lifecycle.track(invoke(server, request, { s3: options.s3, limits, keyBytes }, record));
       record.status = 200;
       record.resultBytes = result.length;

@@ -26,6 +26,9 @@ export interface SessionRunOptions {
 interface PoolState {
   readonly workers: number;
   readonly ready: Promise<{ pool: BootstrapPool; executor: ParallelCircuitExecutor }>;
+  /** Runs using the pool now; a replaced pool closes when the last of them ends. */
+  users: number;
+  replaced: boolean;
 }
 
 export class FheSession {
@@ -54,29 +57,37 @@ export class FheSession {
     checkWorkerCount(workers);
     const { ck, evaluator, executor } = await this.setup();
     // a leveled circuit has nothing to spread over workers
-    const parallel = workers > 1 && this.circuit.report.bootstraps > 0 ? await this.parallelExecutor(workers) : undefined;
-    const iface = circuitInterface(this.circuit);
-    const query = encryptRows(ck, iface, rows);
-    using output = await runSeededInChunks(evaluator, this.circuit, query, (input) => (parallel ? parallel.run(input) : executor.run(input)));
-    return decryptRows(ck, iface, output);
+    const pool = workers > 1 && this.circuit.report.bootstraps > 0 ? this.poolFor(workers) : undefined;
+    if (pool) pool.users++;
+    try {
+      const parallel = pool ? (await pool.ready).executor : undefined;
+      const iface = circuitInterface(this.circuit);
+      const query = encryptRows(ck, iface, rows);
+      using output = await runSeededInChunks(evaluator, this.circuit, query, (input) => (parallel ? parallel.run(input) : executor.run(input)));
+      return decryptRows(ck, iface, output);
+    } finally {
+      if (pool && --pool.users === 0 && pool.replaced) closePoolOf(pool);
+    }
   }
 
-  /** The executor over a pool of `workers` threads (the pool is replaced if the count changes). */
-  private async parallelExecutor(workers: number): Promise<ParallelCircuitExecutor> {
+  /** The pool of `workers` threads (replaced if the count changes; the old one outlives its runs). */
+  private poolFor(workers: number): PoolState {
     if (this.parallel?.workers !== workers) {
       this.closePool();
       const ready = this.setup().then(({ evaluator }) => startPool(this.circuit, evaluator, workers));
-      const state: PoolState = { workers, ready };
+      const state: PoolState = { workers, ready, users: 0, replaced: false };
       ready.catch(() => { if (this.parallel === state) this.parallel = undefined; }); // the next run retries
       this.parallel = state;
     }
-    return (await this.parallel.ready).executor;
+    return this.parallel;
   }
 
   private closePool(): void {
     const state = this.parallel;
     this.parallel = undefined;
-    void state?.ready.then(({ pool }) => pool.close(), () => {});
+    if (!state) return;
+    state.replaced = true;
+    if (state.users === 0) closePoolOf(state);
   }
 
   free(): void {
@@ -89,6 +100,10 @@ export class FheSession {
       ck.free();
     });
   }
+}
+
+function closePoolOf(state: PoolState): void {
+  void state.ready.then(({ pool }) => pool.close(), () => {});
 }
 
 /** Starts a pool holding the circuit and the evaluator's keys (expanded once, shared). */
