@@ -15,7 +15,7 @@
 import { existsSync } from "node:fs";
 import * as blindml from "../dist/src/index.js";
 import { readSharedDataset, loadMnist, MNIST_MLP_OPTIONS } from "./lib/datasets.js";
-import { loadSpam } from "./lib/spam.js";
+import { loadSpam, prng } from "./lib/spam.js"; // prng: mulberry32, seeds the simulate mode's noise
 import { summarize } from "./lib/stats.js";
 
 const {
@@ -96,17 +96,6 @@ function datasetLoader() {
   };
 }
 
-/** mulberry32, for the simulate mode's noise. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const round4 = (x) => (x == null || !Number.isFinite(x) ? x : Number(x.toFixed(4)));
 

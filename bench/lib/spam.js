@@ -24,7 +24,7 @@ export function emailText(raw) {
 }
 
 /** mulberry32: a small seeded PRNG, so the split is the same on every machine. */
-function prng(seed) {
+export function prng(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
