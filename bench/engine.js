@@ -1,4 +1,6 @@
 // Our engine's section: keys, client operations, keyswitch / PBS, sizes and memory per set.
+// Runs unchanged in Node (bench/benchmark.js) and, bundled by bench/browser.js, in Chromium: keep
+// it free of Node-only APIs (the engine can be injected as `api`).
 import { measure, micro, perItem } from "./lib/stats.js";
 
 const LIST_LEN = 64;
@@ -36,6 +38,12 @@ export async function importEngine() {
 
 function messageSpace(params) {
   return { msgMod: params.messageModulus, space: params.messageModulus * params.carryModulus };
+}
+
+/** The process's RSS in Node and Deno; null where there is no such figure (a browser page). */
+function residentSetBytes() {
+  const proc = globalThis.process;
+  return typeof proc?.memoryUsage === "function" ? proc.memoryUsage().rss : null;
 }
 
 function free(x) {
@@ -89,7 +97,7 @@ async function runSet(engine, api, set, { quick, runtime, log }) {
   const { keys, ev } = expRun.last;
   sizes.eval_keys_expanded = ev.expandedKeyBytes;
   const memory = {
-    rss_bytes: process.memoryUsage().rss,
+    rss_bytes: residentSetBytes(),
     wasm_memory_bytes: engine.memoryBytes,
     when: "after creating the evaluator",
   };

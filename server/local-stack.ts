@@ -20,6 +20,10 @@ import type { RunningServer } from "./index.js";
 import type { Limits } from "./app.js";
 import type { Logger } from "./log.js";
 import { silentLogger } from "./log.js";
+import { createWebApp } from "./web.js";
+import type { PageConfig } from "./web.js";
+import { listen } from "../src/local/http.js";
+import type { Listening } from "../src/local/http.js";
 
 export interface LocalStackOptions {
   /** Serve this model directory in-process (server.zip + client.zip, or model.tar.gz). */
@@ -42,6 +46,17 @@ export interface LocalStackOptions {
   graceMs?: number;
   serverLog?: Logger;
   runtimeLog?: (record: RuntimeLogRecord) => void;
+  /** Also serve the web example (examples/web) and let its origin use S3 and the runtime (CORS). */
+  web?: WebOptions;
+}
+
+export interface WebOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  /** Example inputs the page offers, with their labels. */
+  samples?: PageConfig["samples"];
+  pageDir?: string;
+  bundleDir?: string;
 }
 
 export interface LocalStack {
@@ -56,6 +71,8 @@ export interface LocalStack {
   readonly failurePath: string;
   /** s3://…/model.tar.gz of the served model (absent with containerUrl). */
   readonly modelUri?: string;
+  /** The web example's address (with the web option). */
+  readonly webUrl?: string;
   /** The environment that points the AWS SDK and CLI at this stack. */
   readonly env: Readonly<Record<string, string>>;
   s3Client(): S3Client;
@@ -72,8 +89,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const host = options.host ?? "127.0.0.1";
   const bucket = options.bucket ?? DEFAULT_BUCKET;
   const endpointName = options.endpointName ?? DEFAULT_ENDPOINT;
-  const s3 = await startLocalS3({ directory: options.s3Directory, host, port: options.ports?.s3 ?? 0, buckets: [bucket] });
-  const started: { server?: RunningServer; runtime?: Awaited<ReturnType<typeof startLocalRuntime>> } = {};
+  // the page's origin must be known before S3 and the runtime start: their CORS rules name it
+  let pageConfig: PageConfig | undefined;
+  const web = options.web ? await listen(createWebApp({ pageDir: options.web.pageDir, bundleDir: options.web.bundleDir, config: () => pageConfig }), host, options.web.port ?? 0) : undefined;
+  const corsOrigins = web ? [web.url] : undefined;
+  let s3: LocalS3;
+  try {
+    s3 = await startLocalS3({ directory: options.s3Directory, host, port: options.ports?.s3 ?? 0, buckets: [bucket], corsOrigins });
+  } catch (e) {
+    await web?.close();
+    throw e;
+  }
+  const started: { server?: RunningServer; runtime?: Awaited<ReturnType<typeof startLocalRuntime>>; web?: Listening } = { web };
   try {
     const modelUri = options.modelDir ? await uploadModel(s3.client(), options.modelDir, `s3://${bucket}/models/${endpointName}/model.tar.gz`) : undefined;
     if (options.modelDir) started.server = await startInProcessServer(options, s3, host);
@@ -83,17 +110,24 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const config = parseRuntimeConfig({
       endpoints: { [endpointName]: { containerUrl, outputPath, failurePath, maxConcurrentInvocations: options.maxConcurrentInvocations ?? 1 } },
     });
-    started.runtime = await startLocalRuntime({ config, s3: s3.client(), host, port: options.ports?.runtime ?? 0, log: options.runtimeLog });
+    started.runtime = await startLocalRuntime({ config, s3: s3.client(), host, port: options.ports?.runtime ?? 0, log: options.runtimeLog, corsOrigins });
     const runtime = started.runtime;
+    if (web) {
+      if (!modelUri) throw new Error("The web option needs a modelDir: the page fetches the model's client from S3.");
+      pageConfig = {
+        region: "us-east-1", credentials: LOCAL_S3_CREDENTIALS, s3Endpoint: s3.endpoint, runtimeEndpoint: runtime.url,
+        modelUri, endpointName, uploadPrefix: `s3://${bucket}/clients/web`, samples: options.web?.samples,
+      };
+    }
     return {
-      s3, runtime, server: started.server, containerUrl, bucket, endpointName, outputPath, failurePath, modelUri,
+      s3, runtime, server: started.server, containerUrl, bucket, endpointName, outputPath, failurePath, modelUri, webUrl: web?.url,
       env: stackEnvironment(s3.endpoint, runtime.url),
       s3Client: () => s3.client(),
       runtimeClient: () => new SageMakerRuntimeClient({ endpoint: runtime.url, region: "us-east-1", credentials: LOCAL_S3_CREDENTIALS }),
-      close: () => closeStack(started.server, runtime, s3, options.graceMs ?? 5_000),
+      close: () => closeStack(started.server, runtime, s3, options.graceMs ?? 5_000, web),
     };
   } catch (e) {
-    await closeStack(started.server, started.runtime, s3, 0).catch(() => undefined);
+    await closeStack(started.server, started.runtime, s3, 0, web).catch(() => undefined);
     throw e;
   }
 }
@@ -152,7 +186,8 @@ async function startInProcessServer(options: LocalStackOptions, s3: LocalS3, hos
   return server;
 }
 
-async function closeStack(server: RunningServer | undefined, runtime: { close(): Promise<void> } | undefined, s3: LocalS3, graceMs: number): Promise<void> {
+async function closeStack(server: RunningServer | undefined, runtime: { close(): Promise<void> } | undefined, s3: LocalS3, graceMs: number, web?: Listening): Promise<void> {
+  await web?.close();
   await server?.shutdown(graceMs);
   await runtime?.close(); // queued invocations now fail fast and write their failure objects
   await s3.close();

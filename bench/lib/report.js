@@ -168,7 +168,7 @@ export function renderMarkdown(results, extraSections = []) {
   out.push("");
   out.push(
     "_This file is generated entirely by `npm run bench` (bench/benchmark.js) from " +
-      "bench/results/engine.json and bench/results/models.json; every figure outside the “published, not measured here” column was " +
+      "bench/results/engine.json, bench/results/browser.json and bench/results/models.json; every figure outside the “published, not measured here” column was " +
       "measured by these runs._",
   );
   out.push("");

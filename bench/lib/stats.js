@@ -1,8 +1,9 @@
 // Timing helpers: percentile statistics, a performance.now() sampling loop for slow operations,
 // and a wrapper around the `benchmark` package for micro-operations.
-import { createRequire } from "node:module";
-
-const require = createRequire(import.meta.url);
+// No Node-only imports: bench/browser.js bundles this file (through bench/engine.js) for Chromium,
+// where "benchmark" resolves to bench/browser/benchmark.js (the same package, with the lodash and
+// platform modules it otherwise require()s at run time).
+import Benchmark from "benchmark";
 
 /** Linear-interpolated percentile (q in [0, 1]) of an already sorted array. */
 export function percentile(sorted, q) {
@@ -70,7 +71,6 @@ export function measure(fn, { samples, warmup = 1, setup, teardown, keepLast = f
  * percentiles are taken over those samples.
  */
 export function micro(name, fn, { quick = false } = {}) {
-  const Benchmark = require("benchmark");
   const bench = new Benchmark(name, fn, {
     async: false,
     initCount: 1,

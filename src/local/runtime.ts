@@ -9,6 +9,7 @@
 import { Hono } from "hono";
 import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
 import type { S3Client } from "@aws-sdk/client-s3";
 import { getObjectBytes, putObjectBytes, s3ErrorName, ObjectTooLargeError } from "../sagemaker/s3-objects.js";
 import { parseS3Uri, joinS3Uri } from "../sagemaker/s3-uri.js";
@@ -50,6 +51,11 @@ export interface RuntimeOptions {
   /** The S3 client used to read inputs and write outputs (the runtime's own credentials). */
   s3: S3Client;
   log?: (record: RuntimeLogRecord) => void;
+  /**
+   * Web origins (e.g. "http://127.0.0.1:8000") whose pages may call the runtime from a browser;
+   * none by default. The AWS SDK's own headers are allowed and the location headers exposed.
+   */
+  corsOrigins?: readonly string[];
 }
 
 export interface LocalRuntime {
@@ -91,6 +97,7 @@ export function createRuntime(options: RuntimeOptions): LocalRuntime {
   const slots = new Map(Object.entries(config.endpoints).map(([name, e]) => [name, new Slots(e.maxConcurrentInvocations)]));
   const pending = new Set<Promise<void>>();
   const app = new Hono();
+  if (options.corsOrigins?.length) app.use("*", corsFor(options.corsOrigins));
 
   app.post("/endpoints/:name/async-invocations", async (c) => {
     const name = c.req.param("name");
@@ -124,6 +131,18 @@ export function createRuntime(options: RuntimeOptions): LocalRuntime {
       while (pending.size > 0) await Promise.allSettled([...pending]);
     },
   };
+}
+
+/** CORS for browser clients of the listed origins: any request header, the runtime's replies readable. */
+function corsFor(origins: readonly string[]) {
+  return cors({
+    origin: [...origins],
+    allowMethods: ["GET", "POST", "OPTIONS"],
+    // the SDK signs with its own headers (amz-sdk-*, x-amz-*, x-amzn-sagemaker-*): reflect them
+    allowHeaders: [],
+    exposeHeaders: [H.outputLocation, H.failureLocation, "x-amzn-requestid", "x-amzn-errortype", H.inferenceId, H.customAttributes],
+    maxAge: 600,
+  });
 }
 
 /** Starts the runtime on host:port (port 0: ephemeral); close() waits for async invocations. */

@@ -17,6 +17,8 @@ export interface LocalS3Options {
   port?: number;
   /** Buckets created at start. */
   buckets?: string[];
+  /** Web origins whose pages may use the buckets from a browser (a CORS rule on each); none by default. */
+  corsOrigins?: readonly string[];
 }
 
 export interface LocalS3 {
@@ -45,6 +47,19 @@ export function s3ClientConfigFor(endpoint: string, credentials: { accessKeyId: 
   };
 }
 
+/** A bucket CORS document (S3's XML) letting pages of `origins` read, write and poll objects. */
+export function corsConfiguration(origins: readonly string[]): string {
+  const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  const rule = [
+    ...origins.map((origin) => `<AllowedOrigin>${escape(origin)}</AllowedOrigin>`),
+    ...["GET", "HEAD", "PUT", "POST", "DELETE"].map((method) => `<AllowedMethod>${method}</AllowedMethod>`),
+    "<AllowedHeader>*</AllowedHeader>",
+    ...["ETag", "Content-Length", "x-amz-request-id", "x-amz-version-id"].map((header) => `<ExposeHeader>${header}</ExposeHeader>`),
+    "<MaxAgeSeconds>600</MaxAgeSeconds>",
+  ];
+  return `<CORSConfiguration><CORSRule>${rule.join("")}</CORSRule></CORSConfiguration>`;
+}
+
 export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS3> {
   const { default: S3rver } = await import("s3rver"); // loaded only by those who run it
   const ownDirectory = options.directory === undefined;
@@ -55,7 +70,7 @@ export async function startLocalS3(options: LocalS3Options = {}): Promise<LocalS
     port: options.port ?? 0,
     directory,
     silent: true,
-    configureBuckets: (options.buckets ?? []).map((name) => ({ name })),
+    configureBuckets: (options.buckets ?? []).map((name) => ({ name, configs: options.corsOrigins?.length ? [corsConfiguration(options.corsOrigins)] : [] })),
   });
   const address = await server.run();
   const endpoint = `http://${host.includes(":") ? `[${host}]` : host}:${address.port}`;

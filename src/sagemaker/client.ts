@@ -10,6 +10,7 @@ import { ModelClient } from "../artifacts/client.js";
 import type { Prediction } from "../artifacts/client.js";
 import { sha256Hex } from "../artifacts/package.js";
 import type { Rows } from "../ml/model.js";
+import type { Engine } from "../engine/index.js";
 import { parseS3Uri, joinS3Uri } from "./s3-uri.js";
 import { headObject, getObjectBytes, putObjectBytes, s3ErrorKind, s3ErrorName } from "./s3-objects.js";
 import { describeFailure, isModelMismatchCode, REQUEST_CONTENT_TYPE, RESULT_CONTENT_TYPE } from "./protocol.js";
@@ -288,7 +289,7 @@ export class SageMakerInferenceClient {
 }
 
 /** Loads the client artifact (client.zip, or model.tar.gz holding one) from S3. */
-export async function fetchModelClient(s3: S3Client, uri: string, options: { maxBytes?: number } = {}): Promise<ModelClient> {
+export async function fetchModelClient(s3: S3Client, uri: string, options: { maxBytes?: number; engine?: Engine } = {}): Promise<ModelClient> {
   let bytes: Uint8Array;
   try {
     bytes = await getObjectBytes(s3, parseS3Uri(uri), options.maxBytes ?? 256 * 2 ** 20);
@@ -296,7 +297,7 @@ export async function fetchModelClient(s3: S3Client, uri: string, options: { max
     if (s3ErrorKind(e) === "access-denied") throw new AccessDeniedError("GetObject", uri, e);
     throw e;
   }
-  return ModelClient.load(bytes);
+  return ModelClient.load(bytes, { engine: options.engine });
 }
 
 function endpointFailure(failure: FailureDescription, details: EndpointFailureDetails): EndpointFailureError {
