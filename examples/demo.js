@@ -4,6 +4,8 @@
 //   npm run demo -- --images 3        fewer digits
 //   npm run demo -- --quick           3 digits and a model trained for 2 epochs (its own cache entry)
 //   npm run demo -- --record          also write bench/results/e2e.json and BENCHMARKS.md's section
+//   npm run demo -- --web             then keep the stack up with the web example (examples/web):
+//                                     draw a digit in a browser; Ctrl-C stops (also --web-port <n>)
 //   other flags: --retrain, --cache-dir <dir> (default .cache/blindml-demo), --workers <n>, --verbose
 //
 // 1. container/train (the training image's entry) trains the 784 → 392 → 10 MLP on MNIST under
@@ -24,7 +26,7 @@ import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { ARTIFACT_FORMAT_VERSION, unpackServer, unpackModelTarball, quantizeRows, runClear, dequantize, decide, toDenseMatrix } from "blindml";
-import { startLocalStack, uploadModel } from "blindml/server";
+import { startLocalStack, uploadModel, DEFAULT_BUCKET } from "blindml/server";
 import { SageMakerInferenceClient, fetchModelClient, headObject, parseS3Uri } from "blindml/sagemaker";
 import { loadMnist } from "../dist/server/training/data.js";
 
@@ -39,7 +41,7 @@ const ENDPOINT = "mnist";
 // ---------------------------------------------------------------- options
 
 function parseOptions(argv) {
-  const options = { images: 10, quick: false, record: false, retrain: false, verbose: false, cacheDir: join(ROOT, ".cache", "blindml-demo"), workers: undefined };
+  const options = { images: 10, quick: false, record: false, retrain: false, verbose: false, cacheDir: join(ROOT, ".cache", "blindml-demo"), workers: undefined, web: false, webPort: 8000 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = () => {
@@ -53,6 +55,8 @@ function parseOptions(argv) {
     else if (arg === "--verbose") options.verbose = true;
     else if (arg === "--cache-dir") options.cacheDir = resolve(value());
     else if (arg === "--workers") options.workers = positive(value(), arg);
+    else if (arg === "--web") options.web = true;
+    else if (arg === "--web-port") options.webPort = Number(value());
     else if (arg === "--help" || arg === "-h") options.help = true;
     else throw new Error(`unknown option ${arg} (see the top of examples/demo.js)`);
   }
@@ -246,6 +250,19 @@ async function record(e2e) {
 
 // ---------------------------------------------------------------- helpers
 
+/** One held-out digit of each label (after the training digits), for the web page's buttons. */
+function webSamples() {
+  const { rows, targets } = loadMnist(MNIST_TRAIN_ROWS, 100).test;
+  return Array.from({ length: 10 }, (_, label) => targets.indexOf(label)).filter((i) => i >= 0).map((i) => ({ label: targets[i], row: Array.from(rows[i]) }));
+}
+
+function untilInterrupted() {
+  return new Promise((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+}
+
 async function forEachJsonLine(stream, onRecord) {
   let buffered = "";
   for await (const chunk of stream.setEncoding("utf8")) {
@@ -294,7 +311,7 @@ function stopwatch() {
 async function main() {
   const options = parseOptions(process.argv.slice(2));
   if (options.help) {
-    say("npm run demo [-- --images N] [--quick] [--record] [--retrain] [--cache-dir DIR] [--workers N] [--verbose]");
+    say("npm run demo [-- --images N] [--quick] [--record] [--retrain] [--cache-dir DIR] [--workers N] [--verbose] [--web] [--web-port N]");
     return;
   }
   const started = performance.now();
@@ -312,7 +329,8 @@ async function main() {
 
     say("2. Local stack");
     const port = await freePort();
-    const stack = await startLocalStack({ containerUrl: `http://127.0.0.1:${port}`, endpointName: ENDPOINT, s3Directory: join(work, "s3") });
+    const web = options.web ? { port: options.webPort, modelUri: `s3://${DEFAULT_BUCKET}/models/${ENDPOINT}/model.tar.gz`, samples: webSamples() } : undefined;
+    const stack = await startLocalStack({ containerUrl: `http://127.0.0.1:${port}`, endpointName: ENDPOINT, s3Directory: join(work, "s3"), web });
     cleanups.push(() => stack.close());
     const modelUri = await uploadModel(stack.s3Client(), trained.modelDir, `s3://${stack.bucket}/models/${ENDPOINT}/model.tar.gz`);
     const stackWithModel = { ...stack, modelUri };
@@ -367,6 +385,11 @@ async function main() {
       });
     }
     prepared.model.free();
+    if (stack.webUrl) {
+      say();
+      say(`The web example: open ${stack.webUrl} in a browser (keys are made in the page; draw a digit or pick a held-out one). Ctrl-C stops.`);
+      await untilInterrupted();
+    }
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch((e) => process.stderr.write(`cleanup: ${e.message}\n`));
   }

@@ -55,6 +55,8 @@ export interface WebOptions {
   port?: number;
   /** Example inputs the page offers, with their labels. */
   samples?: PageConfig["samples"];
+  /** The model the page uses, when the stack serves a containerUrl (default: the uploaded modelDir's). */
+  modelUri?: string;
   pageDir?: string;
   bundleDir?: string;
 }
@@ -113,10 +115,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     started.runtime = await startLocalRuntime({ config, s3: s3.client(), host, port: options.ports?.runtime ?? 0, log: options.runtimeLog, corsOrigins });
     const runtime = started.runtime;
     if (web) {
-      if (!modelUri) throw new Error("The web option needs a modelDir: the page fetches the model's client from S3.");
+      const pageModelUri = options.web?.modelUri ?? modelUri;
+      if (!pageModelUri) throw new Error("The web option needs a modelDir or web.modelUri: the page fetches the model's client from S3.");
       pageConfig = {
         region: "us-east-1", credentials: LOCAL_S3_CREDENTIALS, s3Endpoint: s3.endpoint, runtimeEndpoint: runtime.url,
-        modelUri, endpointName, uploadPrefix: `s3://${bucket}/clients/web`, samples: options.web?.samples,
+        modelUri: pageModelUri, endpointName, uploadPrefix: `s3://${bucket}/clients/web`, samples: options.web?.samples,
       };
     }
     return {

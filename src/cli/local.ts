@@ -24,6 +24,8 @@ interface LocalOptions {
   maxConcurrent: number;
   workers?: number;
   logs: boolean;
+  web: boolean;
+  webPort: number;
 }
 
 export function registerLocal(program: Command): void {
@@ -42,6 +44,8 @@ export function registerLocal(program: Command): void {
     .option("--max-concurrent <n>", "async invocations sent to the server at once", positiveInteger, 1)
     .option("--workers <n>", "bootstrap threads of the server (default: every core)", positiveInteger)
     .option("--logs", "print the server's JSON log lines and the runtime's events on stderr", false)
+    .option("--web", "also serve the web example (encrypt in the browser; S3 and the runtime allow its origin)", false)
+    .option("--web-port <port>", "web example port (0: a free one)", nonNegativeInteger, 8000)
     .addHelpText("after", "\nExample:\n  blindml train --data data.csv --target label --model logistic --out model/\n  blindml local --model model/")
     .action(async (options: LocalOptions) => runLocal(options));
 }
@@ -61,6 +65,7 @@ async function runLocal(options: LocalOptions): Promise<void> {
     maxConcurrentInvocations: options.maxConcurrent,
     workers: options.workers,
     serverLog: log,
+    web: options.web ? { port: options.webPort } : undefined,
     runtimeLog: log ? (record) => log({ level: "info", msg: "runtime", ...record }) : undefined,
   });
   printStack(stack, options);
@@ -78,6 +83,7 @@ function printStack(stack: LocalStack, options: LocalOptions): void {
     ["model", stack.modelUri ?? "(none uploaded)"],
     ["async output", stack.outputPath],
     ["async failures", stack.failurePath],
+    ...(stack.webUrl ? [["web example", `${stack.webUrl}  (open it in a browser)`] as [string, string]] : []),
   ]);
   process.stdout.write("\nPoint the AWS SDK (or the AWS CLI) at it from another shell:\n");
   for (const [name, value] of Object.entries(stack.env)) process.stdout.write(`  export ${name}=${value}\n`);
