@@ -12,10 +12,10 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { MLPClassifier, toDenseMatrix } from "blindml";
+import { DecisionTreeClassifier, MLPClassifier, toDenseMatrix } from "blindml";
 import { saveModel } from "blindml/node";
 import { startLocalStack } from "blindml/server";
-import { loadMnist } from "../bench/lib/datasets.js";
+import { loadMnist, readSharedDataset } from "../bench/lib/datasets.js";
 
 const CHROMIUM = process.env.BLINDML_CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = new URL("./artifacts/", import.meta.url).pathname;
@@ -117,6 +117,35 @@ test("stored keys are reused after a reload (IndexedDB), and a bad input is a cl
   await expectText("keys-status", /Keys ready \(loaded from this browser\)/);
   await page.getByTestId("predict-button").click(); // an empty pad
   await expectText("error", /Draw a digit first/);
+});
+
+test("a tabular model: the page's form, a clear error for a wrong row, then the clear model's answer", async () => {
+  const cancer = readSharedDataset("breast_cancer");
+  const tree = new DecisionTreeClassifier({ maxDepth: 3 }).fit(cancer.train.X, cancer.train.y).compile(cancer.train.X);
+  await saveModel(tree, join(work, "tree"));
+  const cols = cancer.test.X.cols;
+  const row = Array.from(cancer.test.X.data.subarray(0, cols));
+  const tabular = await startLocalStack({ modelDir: join(work, "tree"), workers: 1, web: { samples: [{ label: cancer.test.y[0], row }] } });
+  const other = await browser.newPage();
+  try {
+    await other.goto(tabular.webUrl);
+    await other.getByTestId("model-status").filter({ hasText: new RegExp(`over ${cols} features`) }).waitFor({ timeout: 60_000 });
+    assert.is(await other.getByTestId("values").inputValue(), row.join(", "));
+    await other.getByTestId("keys-button").click();
+    await other.getByTestId("keys-status").filter({ hasText: /Keys ready/ }).waitFor({ timeout: 60_000 });
+    await other.getByTestId("values").fill("1, 2, 3");
+    await other.getByTestId("predict-button").click();
+    await other.getByTestId("error").filter({ hasText: new RegExp(`Enter exactly ${cols} numbers \\(got 3\\)`) }).waitFor({ timeout: 10_000 });
+    await other.getByTestId("values").fill(row.join(", "));
+    await other.getByTestId("predict-button").click();
+    await other.locator("[data-testid=prediction][data-done=true]").waitFor({ timeout: 120_000 });
+    assert.is(Number(await other.getByTestId("prediction").textContent()), tree.predict(toDenseMatrix([row]))[0]);
+    assert.ok(await other.getByTestId("error").isHidden(), "the earlier error is cleared");
+  } finally {
+    await other.close();
+    await tabular.close();
+    tree.free?.();
+  }
 });
 
 async function listKeys(stack, prefix) {

@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Is the noise model right for MNIST? For each digit already run under real FHE
+// (bench/results/mnist-fhe.jsonl), estimate from the simulation (the modelled noise of every FHE
+// step, `fhe: "simulate"`) the probability p_i that the encrypted result differs from the clear
+// circuit's, with R seeded repetitions. Under the model the number of disagreements seen under FHE
+// is a sum of Bernoulli(p_i): compare it with its expectation Σ p_i (and the Poisson tail). Also
+// prints p_i of the digits that did disagree. Results: bench/results/mnist-flips.json.
+//   node bench/mnist-flips.js [--repeats 100] [--seed 1]
+import { readFileSync, writeFileSync } from "node:fs";
+import { loadMnist, trainMnistMlp } from "./lib/datasets.js";
+import { prng } from "./lib/spam.js";
+import { circuitId } from "../dist/src/index.js";
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const repeats = arg("--repeats", 100);
+const seed = arg("--seed", 1);
+const log = (msg) => process.stderr.write(`${msg}\n`);
+
+const records = readFileSync(new URL("./results/mnist-fhe.jsonl", import.meta.url), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((r) => !r.header);
+const { train, test } = loadMnist({ train: 8000, test: 2000 });
+log("training (deterministic)…");
+const model = (await trainMnistMlp(train)).compile(train.X);
+const id = circuitId(model.circuit);
+if (records.some((r) => r.circuit !== id)) throw new Error(`mnist-fhe.jsonl holds another circuit than ${id}`);
+
+const rows = { rows: records.length, cols: 784, data: Float64Array.from(records.flatMap((r) => Array.from(test.X.data.subarray(r.index * 784, (r.index + 1) * 784)))) };
+const clear = model.predict(rows);
+const differs = new Float64Array(records.length);
+const random = prng(seed);
+for (let rep = 0; rep < repeats; rep++) {
+  const simulated = model.predict(rows, { fhe: "simulate", random });
+  simulated.forEach((label, i) => (differs[i] += label !== clear[i] ? 1 : 0));
+  if ((rep + 1) % 10 === 0) log(`${rep + 1}/${repeats} repetitions`);
+}
+const p = Array.from(differs, (d) => d / repeats);
+const expected = p.reduce((a, b) => a + b, 0);
+const observed = records.filter((r) => r.fhe !== r.clear);
+// P(X ≥ observed) for X ~ Poisson(expected): the model's chance of seeing this many or more
+let below = 0;
+for (let k = 0, term = Math.exp(-expected); k < observed.length; k++, term *= expected / k) below += term;
+const summary = {
+  date: new Date().toISOString(),
+  circuit: id,
+  digits: records.length,
+  repeats,
+  expectedDisagreements: Math.round(expected * 1000) / 1000,
+  observedDisagreements: observed.length,
+  poissonTailAtLeastObserved: Math.round((1 - below) * 1e4) / 1e4,
+  flipped: observed.map((r) => ({ index: r.index, truth: r.truth, clear: r.clear, fhe: r.fhe, simulatedFlipRate: p[records.indexOf(r)] })),
+  digitsWithSimulatedFlips: p.map((v, i) => ({ index: records[i].index, rate: v })).filter((d) => d.rate > 0).sort((a, b) => b.rate - a.rate),
+};
+writeFileSync(new URL("./results/mnist-flips.json", import.meta.url), `${JSON.stringify(summary, null, 2)}\n`);
+log(`${records.length} digits, ${repeats} simulations each: expected disagreements ${expected.toFixed(2)}, observed under FHE ${observed.length} (P[≥ observed] = ${summary.poissonTailAtLeastObserved})`);
+for (const f of summary.flipped) log(`  digit ${f.index}: clear ${f.clear}, FHE ${f.fhe}, truth ${f.truth}; simulated flip rate ${f.simulatedFlipRate}`);
+model.free();
