@@ -118,7 +118,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const pageModelUri = options.web?.modelUri ?? modelUri;
       if (!pageModelUri) throw new Error("The web option needs a modelDir or web.modelUri: the page fetches the model's client from S3.");
       pageConfig = {
-        region: "us-east-1", credentials: LOCAL_S3_CREDENTIALS, s3Endpoint: s3.endpoint, runtimeEndpoint: runtime.url,
+        region: "us-east-1", credentials: { accessKeyId: LOCAL_S3_CREDENTIALS.accessKeyId, secretAccessKey: LOCAL_S3_CREDENTIALS.secretAccessKey }, s3Endpoint: s3.endpoint, runtimeEndpoint: runtime.url,
         modelUri: pageModelUri, endpointName, uploadPrefix: `s3://${bucket}/clients/web`, samples: options.web?.samples,
       };
     }
@@ -126,7 +126,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       s3, runtime, server: started.server, containerUrl, bucket, endpointName, outputPath, failurePath, modelUri, webUrl: web?.url,
       env: stackEnvironment(s3.endpoint, runtime.url),
       s3Client: () => s3.client(),
-      runtimeClient: () => new SageMakerRuntimeClient({ endpoint: runtime.url, region: "us-east-1", credentials: LOCAL_S3_CREDENTIALS }),
+      runtimeClient: () => new SageMakerRuntimeClient({ endpoint: runtime.url, region: "us-east-1", credentials: { ...LOCAL_S3_CREDENTIALS } }),
       close: () => closeStack(started.server, runtime, s3, options.graceMs ?? 5_000, web),
     };
   } catch (e) {

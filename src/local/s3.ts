@@ -41,7 +41,7 @@ export function s3ClientConfigFor(endpoint: string, credentials: { accessKeyId: 
     endpoint,
     region: "us-east-1",
     forcePathStyle: true,
-    credentials,
+    credentials: { ...credentials }, // a copy: the SDK marks the object it is given ($source)
     requestChecksumCalculation: "WHEN_REQUIRED",
     responseChecksumValidation: "WHEN_REQUIRED",
   };

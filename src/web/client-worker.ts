@@ -83,7 +83,8 @@ async function open(config: WebClientConfig): Promise<ModelInfo> {
   });
   const runtime = new SageMakerRuntimeClient({ region: config.region, credentials: config.credentials, ...(config.runtimeEndpoint ? { endpoint: config.runtimeEndpoint } : {}) });
   const model = await fetchModelClient(s3, config.modelUri, { engine });
-  const inference = new SageMakerInferenceClient({ model, s3, runtime, endpointName: config.endpointName, uploadPrefix: config.uploadPrefix });
+  // someone is watching: look for the result at least once a second (the default backs off to 5 s)
+  const inference = new SageMakerInferenceClient({ model, s3, runtime, endpointName: config.endpointName, uploadPrefix: config.uploadPrefix, poll: { maxDelayMs: 1_000 } });
   opened = { config, model, inference };
   const { spec, manifest } = model;
   return {
