@@ -56,7 +56,7 @@ function parseOptions(argv) {
     else if (arg === "--cache-dir") options.cacheDir = resolve(value());
     else if (arg === "--workers") options.workers = positive(value(), arg);
     else if (arg === "--web") options.web = true;
-    else if (arg === "--web-port") options.webPort = Number(value());
+    else if (arg === "--web-port") options.webPort = positive(value(), arg);
     else if (arg === "--help" || arg === "-h") options.help = true;
     else throw new Error(`unknown option ${arg} (see the top of examples/demo.js)`);
   }

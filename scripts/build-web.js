@@ -4,7 +4,7 @@
 //   dist/web/blindml.js        the page's API (BrowserInferenceClient); no engine inside
 //   dist/web/client-worker.js  the Web Worker: engine wrapper, ML client, AWS SDK clients
 //   dist/web/blindml.wasm      the same module Node and Deno load (copied, not rebuilt)
-import { copyFile, readFile, stat } from "node:fs/promises";
+import { copyFile, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as esbuild from "esbuild";
@@ -30,10 +30,9 @@ await copyFile(join(ROOT, "build", "blindml.wasm"), join(OUT, "blindml.wasm"));
 // What a page loads must not need Node: a static import of a node: module would fail to load in a
 // browser. (The one dynamic import("node:fs/promises") in src/engine/wasm.ts runs only for file:
 // URLs outside Deno, never in a page.)
-for (const file of ["blindml.js", "client-worker.js"]) {
-  const code = await readFile(join(OUT, file), "utf8");
-  const nodeImport = /(?:^|[;\n])\s*import[^;(]*?from\s*["']node:[^"']+["']/.exec(code);
-  if (nodeImport) throw new Error(`dist/web/${file} imports a Node module statically: ${nodeImport[0].trim()}`);
+for (const [file, output] of Object.entries(result.metafile.outputs)) {
+  const nodeImports = output.imports.filter((i) => i.external && i.path.startsWith("node:") && i.kind !== "dynamic-import");
+  if (nodeImports.length) throw new Error(`${file} imports Node modules statically: ${nodeImports.map((i) => i.path).join(", ")}`);
 }
 
 for (const file of Object.keys(result.metafile.outputs).filter((f) => !f.endsWith(".map"))) {

@@ -92,9 +92,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const bucket = options.bucket ?? DEFAULT_BUCKET;
   const endpointName = options.endpointName ?? DEFAULT_ENDPOINT;
   // the page's origin must be known before S3 and the runtime start: their CORS rules name it
+  if (options.web && !isLoopback(host)) {
+    throw new Error(`The web example is served on loopback only (it hands out the local stack's credentials, and Web Crypto needs a secure context); got host ${host}.`);
+  }
   let pageConfig: PageConfig | undefined;
   const web = options.web ? await listen(createWebApp({ pageDir: options.web.pageDir, bundleDir: options.web.bundleDir, config: () => pageConfig }), host, options.web.port ?? 0) : undefined;
-  const corsOrigins = web ? [web.url] : undefined;
+  const corsOrigins = web ? loopbackOrigins(web.port) : undefined;
   let s3: LocalS3;
   try {
     s3 = await startLocalS3({ directory: options.s3Directory, host, port: options.ports?.s3 ?? 0, buckets: [bucket], corsOrigins });
@@ -133,6 +136,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await closeStack(started.server, started.runtime, s3, 0, web).catch(() => undefined);
     throw e;
   }
+}
+
+function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
+/** The page's origin under each loopback name a user may type (they are different origins). */
+function loopbackOrigins(port: number): string[] {
+  return [`http://127.0.0.1:${port}`, `http://localhost:${port}`, `http://[::1]:${port}`];
 }
 
 /**

@@ -50,7 +50,7 @@ export function createWebApp(options: WebAppOptions): Hono {
     await next();
     const config = options.config();
     const endpoints = config ? ` ${origin(config.s3Endpoint)} ${origin(config.runtimeEndpoint)}` : "";
-    c.header("Content-Security-Policy", `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'${endpoints}; img-src 'self' data:; style-src 'self'`);
+    c.header("Content-Security-Policy", `default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'${endpoints}; img-src 'self' data:; style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`);
     c.header("X-Content-Type-Options", "nosniff");
     c.header("Cache-Control", "no-store");
   });

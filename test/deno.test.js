@@ -5,6 +5,7 @@
 // evaluates with them. The decrypted predictions must equal the model's clear ones in Node.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +20,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = "true";
 
 const root = (path) => fileURLToPath(new URL(`../${path}`, import.meta.url));
 const DENO = root("node_modules/.bin/deno");
+if (!existsSync(DENO)) throw new Error(`${DENO} is missing: the npm package "deno" (a devDependency) installs it — run npm install.`);
 const SCRIPT = root("examples/deno/predict.ts");
 const WASM = root("build/blindml.wasm");
 // what the example needs and nothing more: loopback, the engine module, the AWS_* / BLINDML_*

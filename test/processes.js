@@ -39,7 +39,14 @@ export function startProcess(command, args, { env = childEnv(), cwd } = {}) {
     }
   });
   child.stderr.setEncoding("utf8").on("data", (chunk) => (err += chunk));
-  const exited = new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  // a command that cannot start (ENOENT, EACCES) emits "error" and never "exit": report it as an exit
+  const failed = new Promise((resolve) => child.once("error", (e) => {
+    err += `cannot start ${command}: ${e.message}\n`;
+    resolve({ code: null, signal: null });
+  }));
+  const exited = Promise.race([new Promise((resolve) => child.once("exit", (code, signal) => resolve({ code, signal }))), failed]);
+  // "close": the process ended and its output has been read to the end
+  const closed = Promise.race([new Promise((resolve) => child.once("close", (code, signal) => resolve({ code, signal }))), failed]);
   const waitFor = (match, timeoutMs = 30_000) => {
     const seen = lines.find(match);
     if (seen !== undefined) return Promise.resolve(seen);
@@ -53,13 +60,13 @@ export function startProcess(command, args, { env = childEnv(), cwd } = {}) {
       exited.then(({ code }) => reject(new Error(`the process exited (code ${code}) before a matching line; stdout:\n${out.slice(-4000)}\nstderr:\n${err.slice(-4000)}`)));
     });
   };
-  return { child, exited, waitFor, stdout: () => out, stderr: () => err, logs: () => lines.filter((l) => typeof l === "object") };
+  return { child, exited, closed, waitFor, stdout: () => out, stderr: () => err, logs: () => lines.filter((l) => typeof l === "object") };
 }
 
 /** Runs to the end: { code, stdout, stderr, logs }. */
 export async function runProcess(command, args, options) {
   const p = startProcess(command, args, options);
-  const { code } = await p.exited;
+  const { code } = await p.closed;
   return { code, stdout: p.stdout(), stderr: p.stderr(), logs: p.logs() };
 }
 

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
-import { createWebApp } from "blindml/server";
+import { createWebApp, startLocalStack } from "blindml/server";
 import { startLocalS3, createRuntime, parseRuntimeConfig } from "blindml/local";
 
 const PAGE = "http://127.0.0.1:8000";
@@ -103,6 +103,15 @@ test("the local runtime sends no CORS headers unless asked to", async () => {
   const { app } = createRuntime({ config, s3: undefined });
   const res = await app.request("/endpoints/e/async-invocations", { method: "OPTIONS", headers: { Origin: PAGE, "Access-Control-Request-Method": "POST" } });
   assert.is(res.headers.get("access-control-allow-origin"), null);
+});
+
+test("the web example is refused on a non-loopback address", async () => {
+  try {
+    await startLocalStack({ modelDir: "/nonexistent", host: "0.0.0.0", web: {} });
+    assert.unreachable("started");
+  } catch (e) {
+    assert.match(e.message, /loopback only/);
+  }
 });
 
 test.run();

@@ -1,6 +1,6 @@
 // The web example: key generation, an encrypted query through S3 and the SageMaker runtime, and
 // the decrypted prediction — the secret key never leaves this browser. Served by
-// `blindml local --web` (or `npm run demo:web`), which also writes /config.json for it.
+// `blindml local --web` (or `npm run demo -- --web`), which also serves /config.json for it.
 import { BrowserInferenceClient } from "/blindml/blindml.js";
 
 const $ = (id) => document.getElementById(id);
@@ -37,14 +37,22 @@ async function makeKeys(regenerate) {
   const status = $("keys-status");
   const started = performance.now();
   const stageText = { load: "looking for stored keys", "secret-key": "drawing the secret key", "evaluation-keys": "generating the evaluation keys", store: "storing the keys in IndexedDB" };
-  const ready = await client.keys({ regenerate, onProgress: (p) => (status.textContent = `${stageText[p.stage]}… (${seconds(performance.now() - started)})`) });
-  status.textContent = `Keys ready (${ready.source === "stored" ? "loaded from this browser" : `generated in ${seconds(ready.ms)}`}) · parameter set ${ready.parameterSet} · evaluation keys ${mib(ready.evaluationKeyBytes)}`;
-  status.dataset.ready = "true";
-  $("keys-button").textContent = "New keys";
-  $("keys-button").disabled = false;
-  $("keys-button").onclick = () => makeKeys(true).catch(showError);
-  $("forget-button").disabled = false;
-  $("predict-button").disabled = false;
+  try {
+    const ready = await client.keys({ regenerate, onProgress: (p) => (status.textContent = `${stageText[p.stage]}… (${seconds(performance.now() - started)})`) });
+    status.textContent = `Keys ready (${ready.source === "stored" ? "loaded from this browser" : `generated in ${seconds(ready.ms)}`}) · parameter set ${ready.parameterSet} · evaluation keys ${mib(ready.evaluationKeyBytes)}` +
+      (ready.persisted ? "" : " · not stored (this browser refused; they last until you leave the page)");
+    status.dataset.ready = "true";
+    $("keys-button").textContent = "New keys";
+    $("keys-button").onclick = () => makeKeys(true).catch(showError);
+    $("forget-button").disabled = false;
+  } catch (e) {
+    status.textContent = "No keys: see the error below.";
+    delete status.dataset.ready;
+    throw e;
+  } finally {
+    $("keys-button").disabled = false;
+    $("predict-button").disabled = !status.dataset.ready;
+  }
 }
 
 async function forgetKeys() {

@@ -47,12 +47,13 @@ export function s3ClientConfigFor(endpoint: string, credentials: { accessKeyId: 
   };
 }
 
-/** A bucket CORS document (S3's XML) letting pages of `origins` read, write and poll objects. */
+/** A bucket CORS document (S3's XML) letting pages of `origins` put, poll and read objects. */
 export function corsConfiguration(origins: readonly string[]): string {
   const escape = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
   const rule = [
     ...origins.map((origin) => `<AllowedOrigin>${escape(origin)}</AllowedOrigin>`),
-    ...["GET", "HEAD", "PUT", "POST", "DELETE"].map((method) => `<AllowedMethod>${method}</AllowedMethod>`),
+    // what the client does: PUT its keys and queries, HEAD to poll, GET the results
+    ...["GET", "HEAD", "PUT"].map((method) => `<AllowedMethod>${method}</AllowedMethod>`),
     "<AllowedHeader>*</AllowedHeader>",
     ...["ETag", "Content-Length", "x-amz-request-id", "x-amz-version-id"].map((header) => `<ExposeHeader>${header}</ExposeHeader>`),
     "<MaxAgeSeconds>600</MaxAgeSeconds>",

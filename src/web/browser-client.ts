@@ -41,10 +41,12 @@ export class BrowserInferenceClient {
   readonly model: ModelInfo;
   private readonly worker: Worker;
   private readonly pending: Map<number, Pending>;
+  private readonly state: WorkerState;
 
-  private constructor(worker: Worker, pending: Map<number, Pending>, model: ModelInfo) {
+  private constructor(worker: Worker, pending: Map<number, Pending>, state: WorkerState, model: ModelInfo) {
     this.worker = worker;
     this.pending = pending;
+    this.state = state;
     this.model = model;
   }
 
@@ -53,12 +55,19 @@ export class BrowserInferenceClient {
     const { workerUrl, wasmUrl, ...rest } = options;
     const worker = new Worker(workerUrl ?? new URL("./client-worker.js", import.meta.url), { type: "module", name: "blindml-client" });
     const pending = new Map<number, Pending>();
+    const state: WorkerState = {};
+    // a worker that failed (could not load, or crashed) answers nothing more: later calls fail at once
+    const fail = (message: string) => {
+      state.failure = new BrowserClientError({ name: "WorkerError", message });
+      failAll(pending, state.failure);
+    };
     worker.onmessage = (event: MessageEvent<Reply>) => settle(pending, event.data);
-    worker.onerror = (event) => failAll(pending, new BrowserClientError({ name: "WorkerError", message: `The blindml worker failed: ${event.message || "it could not be loaded"}` }));
+    worker.onerror = (event) => fail(`The blindml worker failed: ${event.message || "it could not be loaded"}`);
+    worker.onmessageerror = () => fail("A message from the blindml worker could not be read.");
     const config: WebClientConfig = { ...rest, wasmUrl: String(wasmUrl ?? new URL("./blindml.wasm", import.meta.url)) };
     try {
-      const model = (await call(worker, pending, { op: "open", config })) as ModelInfo;
-      return new BrowserInferenceClient(worker, pending, model);
+      const model = (await call(worker, pending, state, { op: "open", config })) as ModelInfo;
+      return new BrowserInferenceClient(worker, pending, state, model);
     } catch (e) {
       worker.terminate();
       throw e;
@@ -67,41 +76,48 @@ export class BrowserInferenceClient {
 
   /** Loads this model's keys from IndexedDB, or generates new ones (regenerate: always new). */
   keys(options: { regenerate?: boolean; onProgress?: (progress: KeyProgress) => void } = {}): Promise<KeysReady> {
-    return call(this.worker, this.pending, { op: "keys", regenerate: options.regenerate ?? false }, options.onProgress) as Promise<KeysReady>;
+    return call(this.worker, this.pending, this.state, { op: "keys", regenerate: options.regenerate ?? false }, options.onProgress) as Promise<KeysReady>;
   }
 
   /** Encrypts the rows, uploads, invokes the endpoint, waits, downloads and decrypts. */
   predict(rows: readonly (readonly number[])[], options: { mode?: "async" | "sync"; onProgress?: (event: ProgressEvent) => void } = {}): Promise<InferenceResult> {
     const plain = rows.map((row) => Array.from(row, Number));
-    return call(this.worker, this.pending, { op: "predict", rows: plain, mode: options.mode ?? "async" }, options.onProgress) as Promise<InferenceResult>;
+    return call(this.worker, this.pending, this.state, { op: "predict", rows: plain, mode: options.mode ?? "async" }, options.onProgress) as Promise<InferenceResult>;
   }
 
   /** The secret key and the evaluation keys as bytes (store them somewhere you trust). */
   exportKeys(): Promise<KeyBytes> {
-    return call(this.worker, this.pending, { op: "export-keys" }) as Promise<KeyBytes>;
+    return call(this.worker, this.pending, this.state, { op: "export-keys" }) as Promise<KeyBytes>;
   }
 
   importKeys(keys: KeyBytes): Promise<KeysReady> {
-    return call(this.worker, this.pending, { op: "import-keys", keys }) as Promise<KeysReady>;
+    return call(this.worker, this.pending, this.state, { op: "import-keys", keys }) as Promise<KeysReady>;
   }
 
   /** Wipes the keys from the worker and from IndexedDB. */
   async forgetKeys(): Promise<void> {
-    await call(this.worker, this.pending, { op: "forget-keys" });
+    await call(this.worker, this.pending, this.state, { op: "forget-keys" });
   }
 
   /** Stops the worker (its memory, secret key included, goes with it). */
   terminate(): void {
     this.worker.terminate();
-    failAll(this.pending, new BrowserClientError({ name: "WorkerError", message: "The client was terminated." }));
+    this.state.failure = new BrowserClientError({ name: "WorkerError", message: "The client was terminated." });
+    failAll(this.pending, this.state.failure);
   }
+}
+
+interface WorkerState {
+  /** Set once the worker is gone: every later call rejects with it. */
+  failure?: BrowserClientError;
 }
 
 type Op = Request extends infer R ? (R extends { id: number } ? Omit<R, "id"> : never) : never;
 
 let nextId = 1;
 
-function call(worker: Worker, pending: Map<number, Pending>, op: Op, onProgress?: (progress: never) => void): Promise<unknown> {
+function call(worker: Worker, pending: Map<number, Pending>, state: WorkerState, op: Op, onProgress?: (progress: never) => void): Promise<unknown> {
+  if (state.failure) return Promise.reject(state.failure);
   const id = nextId++;
   return new Promise((resolve, reject) => {
     pending.set(id, { resolve, reject, onProgress });

@@ -30,6 +30,7 @@ let queue: Promise<unknown> = Promise.resolve();
 
 scope.onmessage = (event) => {
   const request = event.data;
+  // every request gets exactly one answer, and the queue never stays rejected
   queue = queue.then(() => handle(request)).then(
     (value) => reply({ id: request.id, ok: true, value }),
     (error) => reply({ id: request.id, ok: false, error: toPayload(error) }),
@@ -39,7 +40,12 @@ scope.onmessage = (event) => {
 function reply(message: Reply): void {
   const value = "ok" in message && message.ok ? message.value : undefined;
   const transfer = isKeyBytes(value) ? [value.clientKey.buffer, value.evaluationKeys.buffer] : [];
-  scope.postMessage(message, transfer as Transferable[]);
+  try {
+    scope.postMessage(message, transfer as Transferable[]);
+  } catch (e) {
+    // e.g. a value that cannot be cloned: the page still hears that this request failed
+    scope.postMessage({ id: message.id, ok: false, error: toPayload(e) });
+  }
 }
 
 async function handle(request: Request): Promise<unknown> {
@@ -97,7 +103,12 @@ async function open(config: WebClientConfig): Promise<ModelInfo> {
   };
 }
 
-/** Loads this model's stored keys, or generates (and stores) new ones. */
+/**
+ * Loads this model's stored keys, or generates (and stores) new ones. Storage is a convenience:
+ * a stored record that cannot be read or imported (damaged, from another version) is dropped and
+ * new keys are made; keys that cannot be stored (storage blocked, quota) are still used
+ * (`persisted: false`).
+ */
 async function keys(id: number, regenerate: boolean): Promise<KeysReady> {
   const { model, config } = current();
   const started = performance.now();
@@ -106,29 +117,35 @@ async function keys(id: number, regenerate: boolean): Promise<KeysReady> {
   const parameterSet = model.parameterSet.name;
   if (!regenerate && persist(config)) {
     progress("load");
-    const stored = await loadKeys(circuitId, parameterSet);
+    const stored = await loadKeys(circuitId, parameterSet).catch(() => undefined);
     if (stored) {
-      model.importKeys(stored);
-      return { source: "stored", parameterSet, evaluationKeyBytes: stored.evaluationKeys.length, ms: performance.now() - started };
+      try {
+        model.importKeys(stored);
+        return { source: "stored", parameterSet, evaluationKeyBytes: stored.evaluationKeys.length, persisted: true, ms: performance.now() - started };
+      } catch {
+        await deleteKeys(circuitId).catch(() => undefined);
+      }
     }
   }
   progress("secret-key");
   model.generateKeys();
   progress("evaluation-keys");
   const evaluationKeys = model.evaluationKeys();
-  if (persist(config)) {
-    progress("store");
-    await saveKeys(circuitId, parameterSet, model.exportKeys());
-  }
-  return { source: "generated", parameterSet, evaluationKeyBytes: evaluationKeys.length, ms: performance.now() - started };
+  const persisted = persist(config) && (progress("store"), await store(model));
+  return { source: "generated", parameterSet, evaluationKeyBytes: evaluationKeys.length, persisted, ms: performance.now() - started };
 }
 
 async function importKeys(bytes: KeyBytes): Promise<KeysReady> {
   const { model, config } = current();
   const started = performance.now();
   model.importKeys(bytes);
-  if (persist(config)) await saveKeys(model.manifest.circuitId, model.parameterSet.name, model.exportKeys());
-  return { source: "imported", parameterSet: model.parameterSet.name, evaluationKeyBytes: model.evaluationKeys().length, ms: performance.now() - started };
+  const persisted = persist(config) && (await store(model));
+  return { source: "imported", parameterSet: model.parameterSet.name, evaluationKeyBytes: model.evaluationKeys().length, persisted, ms: performance.now() - started };
+}
+
+/** Saves the model's current keys; false when storage refused them. */
+function store(model: ModelClient): Promise<boolean> {
+  return saveKeys(model.manifest.circuitId, model.parameterSet.name, model.exportKeys()).then(() => true, () => false);
 }
 
 function persist(config: WebClientConfig): boolean {

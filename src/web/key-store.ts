@@ -7,7 +7,11 @@ import type { KeyBytes } from "./protocol.js";
 const DATABASE = "blindml";
 const STORE = "keys";
 
+/** The record layout; a record of another version is treated as absent. */
+const RECORD_VERSION = 1;
+
 interface StoredKeys extends KeyBytes {
+  readonly version: number;
   readonly parameterSet: string;
   readonly savedAt: string;
 }
@@ -47,14 +51,14 @@ async function transact<T>(mode: IDBTransactionMode, run: (store: IDBObjectStore
 }
 
 export async function saveKeys(circuitId: string, parameterSet: string, keys: KeyBytes): Promise<void> {
-  const record: StoredKeys = { ...keys, parameterSet, savedAt: new Date().toISOString() };
+  const record: StoredKeys = { version: RECORD_VERSION, clientKey: keys.clientKey, evaluationKeys: keys.evaluationKeys, parameterSet, savedAt: new Date().toISOString() };
   await transact("readwrite", (store) => store.put(record, circuitId));
 }
 
 /** The keys saved for this model, or undefined (none, or saved for another parameter set). */
 export async function loadKeys(circuitId: string, parameterSet: string): Promise<KeyBytes | undefined> {
   const record = (await transact("readonly", (store) => store.get(circuitId))) as StoredKeys | undefined;
-  if (!record || record.parameterSet !== parameterSet) return undefined;
+  if (!record || record.version !== RECORD_VERSION || record.parameterSet !== parameterSet) return undefined;
   if (!(record.clientKey instanceof Uint8Array) || !(record.evaluationKeys instanceof Uint8Array)) return undefined;
   return { clientKey: record.clientKey, evaluationKeys: record.evaluationKeys };
 }

@@ -46,6 +46,8 @@ export interface KeysReady {
   readonly source: "stored" | "generated" | "imported";
   readonly parameterSet: string;
   readonly evaluationKeyBytes: number;
+  /** Whether the keys are in IndexedDB now (false: persistKeys off, no IndexedDB, or storage refused). */
+  readonly persisted: boolean;
   readonly ms: number;
 }
 
