@@ -2,14 +2,15 @@
 // MNIST under real FHE on the held-out digits, resumable: each digit's result is appended to
 // bench/results/mnist-fhe.jsonl as soon as it is known, so a run can stop at any time and the next
 // one continues where it left off (the model is retrained deterministically — same seed, same
-// circuit id — and a file written for another circuit is refused). Prints the running totals.
+// computation — and a file written for another computation is refused; bench/lib/mnist-run.js).
+// Each record names the engine's commit. Prints the running totals.
 //   node bench/mnist-fhe.js [--workers 2] [--limit N] [--batch 2]
-import { existsSync, readFileSync, appendFileSync } from "node:fs";
+import { appendFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { loadMnist, trainMnistMlp } from "./lib/datasets.js";
 import { circuitId } from "../dist/src/index.js";
-
-const RESULTS = new URL("./results/mnist-fhe.jsonl", import.meta.url);
+import { gitCommit } from "./lib/machine.js";
+import { RESULTS, computationId, readRecords } from "./lib/mnist-run.js";
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
@@ -23,9 +24,11 @@ const { train, test } = loadMnist({ train: 8000, test: 2000 });
 log("training (deterministic)…");
 const model = (await trainMnistMlp(train)).compile(train.X);
 const id = circuitId(model.circuit);
-const done = readDone(id);
-log(`circuit ${id} on ${model.circuit.report.parameterSet}: ${done.size} digits already done`);
-if (done.size === 0) appendFileSync(RESULTS, `${JSON.stringify({ header: true, circuit: id, set: model.circuit.report.parameterSet, bootstraps: model.circuit.report.bootstraps, workers, started: new Date().toISOString() })}\n`);
+const computation = computationId(model.circuit);
+const engine = gitCommit(new URL("..", import.meta.url).pathname);
+const done = readRecords(model.circuit);
+log(`circuit ${id} (computation ${computation}) on ${model.circuit.report.parameterSet}: ${done.size} digits already done`);
+appendFileSync(RESULTS, `${JSON.stringify({ header: true, circuit: id, computation, set: model.circuit.report.parameterSet, bootstraps: model.circuit.report.bootstraps, workers, engine, started: new Date().toISOString() })}\n`);
 
 const clear = model.predict(test.X);
 const todo = Array.from({ length: test.X.rows }, (_, i) => i).filter((i) => !done.has(i)).slice(0, limit);
@@ -36,7 +39,7 @@ for (let k = 0; k < todo.length; k += batch) {
   const fhe = await model.predict(rows, { fhe: "execute", workers });
   const ms = (performance.now() - t0) / indices.length;
   indices.forEach((index, j) => {
-    const record = { circuit: id, index, truth: test.y[index], clear: clear[index], fhe: fhe[j], ms: Math.round(ms) };
+    const record = { circuit: id, computation, engine, index, truth: test.y[index], clear: clear[index], fhe: fhe[j], ms: Math.round(ms) };
     appendFileSync(RESULTS, `${JSON.stringify(record)}\n`);
     done.set(index, record);
   });
@@ -45,15 +48,3 @@ for (let k = 0; k < todo.length; k += batch) {
   log(`${all.length} digits: FHE accuracy ${(correct / all.length).toFixed(4)}, FHE = clear ${agree}/${all.length}, ${(ms / 1000).toFixed(2)} s per digit`);
 }
 model.free();
-
-/** Digits already done for this circuit (index → record); refuses a file of another circuit. */
-function readDone(circuit) {
-  const done = new Map();
-  if (!existsSync(RESULTS)) return done;
-  for (const line of readFileSync(RESULTS, "utf8").split("\n").filter(Boolean)) {
-    const record = JSON.parse(line);
-    if (record.circuit !== circuit) throw new Error(`${RESULTS.pathname} holds results of circuit ${record.circuit}, not ${circuit}: move it away to start over.`);
-    if (!record.header) done.set(record.index, record);
-  }
-  return done;
-}

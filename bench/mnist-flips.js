@@ -6,10 +6,11 @@
 // is a sum of Bernoulli(p_i): compare it with its expectation Σ p_i (and the Poisson tail). Also
 // prints p_i of the digits that did disagree. Results: bench/results/mnist-flips.json.
 //   node bench/mnist-flips.js [--repeats 100] [--seed 1]
-import { readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { loadMnist, trainMnistMlp } from "./lib/datasets.js";
 import { prng } from "./lib/spam.js";
 import { circuitId } from "../dist/src/index.js";
+import { readRecords } from "./lib/mnist-run.js";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -19,12 +20,11 @@ const repeats = arg("--repeats", 100);
 const seed = arg("--seed", 1);
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
-const records = readFileSync(new URL("./results/mnist-fhe.jsonl", import.meta.url), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((r) => !r.header);
 const { train, test } = loadMnist({ train: 8000, test: 2000 });
 log("training (deterministic)…");
 const model = (await trainMnistMlp(train)).compile(train.X);
 const id = circuitId(model.circuit);
-if (records.some((r) => r.circuit !== id)) throw new Error(`mnist-fhe.jsonl holds another circuit than ${id}`);
+const records = [...readRecords(model.circuit).values()]; // refuses records of another computation
 
 const rows = { rows: records.length, cols: 784, data: Float64Array.from(records.flatMap((r) => Array.from(test.X.data.subarray(r.index * 784, (r.index + 1) * 784)))) };
 const clear = model.predict(rows);
