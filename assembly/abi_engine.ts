@@ -7,7 +7,7 @@ import { DOMAIN_LWE_MASK, DOMAIN_KSK_MASK, DOMAIN_GLWE_MASK } from "./domains";
 import { Params, PARAMS_BYTES, paramsInit, bigLweDimension, kskWordBytes } from "./params";
 import { SecretKeys } from "./secret_keys";
 import { lweEncrypt, lweEncrypt32Embedded, lwePhase } from "./lwe";
-import { keyswitchKeyGenerate } from "./keyswitch";
+import { keyswitchKeyGenerate, keyswitchKeyExpandForEvaluation, keyswitch, keyswitchWide } from "./keyswitch";
 import { bootstrapKeyGenerate, bskBodyBytes } from "./bootstrap";
 import { keyswitchKeyBytes, fourierBootstrapKeyBytes } from "./evaluator";
 import { decomposeInto, recompose } from "./torus";
@@ -197,6 +197,42 @@ export function generateEvaluationKeys(keysPtr: usize, seed: usize, bskBodies: u
 }
 
 // ---- test hooks -----------------------------------------------------------------------------
+
+/**
+ * Keyswitches `count` big-key ciphertexts (`inputs`, contiguous) both ways on one fresh
+ * keyswitching key of the client's 64-bit set (mask seed `seed`): into outNarrow the evaluator's
+ * 32-bit keyswitch on the narrowed key, into outWide the 64-bit reference on the full key
+ * (count × (n+1) u64 each). For testing them against each other.
+ */
+export function testKeyswitchNarrowAndWide(keysPtr: usize, seed: usize, inputs: usize, count: i32, outNarrow: usize, outWide: usize): void {
+  const keys = changetype<SecretKeys>(keysPtr);
+  const p = changetype<Params>(keys.params);
+  assert(kskWordBytes(p) == 8, "testKeyswitchNarrowAndWide: a set with a 64-bit keyswitching key");
+  const n = <usize>p.lweDimension;
+  const rows = <usize>bigLweDimension(p) * <usize>p.ksLevel;
+  const full = heap.alloc(rows * ((n + 1) << 3));
+  const bodies = heap.alloc(rows << 3);
+  const row = heap.alloc((n + 1) << 3);
+  streamInit(keys.maskStream, seed, DOMAIN_KSK_MASK, 0, 0);
+  keyswitchKeyGenerate(full, bodies, keys.glweKey, keys.smallKey, keys.params, keys.maskStream, keys.noiseStream, row);
+  const narrow = heap.alloc(keyswitchKeyBytes(p));
+  streamInit(keys.maskStream, seed, DOMAIN_KSK_MASK, 0, 0);
+  keyswitchKeyExpandForEvaluation(narrow, bodies, keys.params, keys.maskStream, row);
+  const digits = heap.alloc(<usize>p.ksLevel << 3);
+  const accumulator32 = heap.alloc((n + 1) << 2);
+  const inBytes = (<usize>bigLweDimension(p) + 1) << 3, outBytes = (n + 1) << 3;
+  for (let c = 0; c < count; c++) {
+    const input = inputs + <usize>c * inBytes;
+    keyswitch(outNarrow + <usize>c * outBytes, input, narrow, keys.params, digits, accumulator32);
+    keyswitchWide(outWide + <usize>c * outBytes, input, full, keys.params, digits);
+  }
+  heap.free(full);
+  heap.free(bodies);
+  heap.free(row);
+  heap.free(narrow);
+  heap.free(digits);
+  heap.free(accumulator32);
+}
 
 /** Decomposes t and recomposes it: returns the recomposed value; digits to `digits` (l i64). */
 export function testDecompose(t: u64, baseLog: u32, levels: u32, digits: usize): u64 {

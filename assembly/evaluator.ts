@@ -4,8 +4,8 @@
 
 import { CHACHA20_STREAM_BYTES, streamInit } from "./csprng";
 import { DOMAIN_KSK_MASK } from "./domains";
-import { Params, bigLweDimension, kskWordBytes } from "./params";
-import { keyswitchKeyExpand, keyswitch } from "./keyswitch";
+import { Params, bigLweDimension } from "./params";
+import { keyswitchKeyExpandForEvaluation, keyswitch } from "./keyswitch";
 import {
   bootstrapKeyExpandToFourier, bootstrapWorkspaceCreate, bootstrapWorkspaceFree,
   programmableBootstrap, programmableBootstrapMany,
@@ -14,7 +14,7 @@ import {
 @unmanaged
 export class Evaluator {
   params: usize;
-  /** k·N·l_ks rows of n+1 u64. */
+  /** k·N·l_ks rows of n+1 u32 (a 64-bit key narrowed: keyswitch.ts). */
   ksk: usize;
   /** n·(k+1)·l·(k+1)·N f64. */
   fourierBsk: usize;
@@ -29,8 +29,9 @@ export class Evaluator {
   ownsKeys: bool;
 }
 
+/** The evaluator's keyswitching key: u32 words whatever the key's modulus (keyswitch.ts). */
 export function keyswitchKeyBytes(p: Params): usize {
-  return <usize>bigLweDimension(p) * <usize>p.ksLevel * <usize>(p.lweDimension + 1) * kskWordBytes(p);
+  return <usize>bigLweDimension(p) * <usize>p.ksLevel * <usize>(p.lweDimension + 1) << 2;
 }
 
 export function fourierBootstrapKeyBytes(p: Params): usize {
@@ -58,8 +59,10 @@ export function evaluatorCreate(paramsPtr: usize, seed: usize, bskBodies: usize,
   const p = changetype<Params>(paramsPtr);
   const stream = heap.alloc(CHACHA20_STREAM_BYTES);
   const ksk = heap.alloc(keyswitchKeyBytes(p));
+  const row64 = heap.alloc(<usize>(p.lweDimension + 1) << 3);
   streamInit(stream, seed, DOMAIN_KSK_MASK, 0, 0);
-  keyswitchKeyExpand(ksk, kskBodies, paramsPtr, stream);
+  keyswitchKeyExpandForEvaluation(ksk, kskBodies, paramsPtr, stream, row64);
+  heap.free(row64);
   const fourierBsk = heap.alloc(fourierBootstrapKeyBytes(p));
   bootstrapKeyExpandToFourier(fourierBsk, bskBodies, paramsPtr, seed, stream);
   heap.free(stream);

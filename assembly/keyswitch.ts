@@ -8,10 +8,17 @@
 // has phase (b − Σ a_i·s_i)·q_out/q + (rounding of a to β·l bits)·s − Σ d·e: additive noise,
 // see SPEC §5.2.
 //
-// The output modulus q_out is 2^64 (words u64), or 2^32 for the "KS32" sets (words u32: half the
-// key's memory traffic and four lanes per v128 instead of two — tfhe-rs's KeySwitch32 sets).
-// A 2^32 output x is handed on as the 64-bit torus element x·2^32 (the modulus switch to 2N
-// then reads its top bits exactly as it would a 64-bit value).
+// The key's modulus q_out is 2^64 (words u64), or 2^32 for the "KS32" sets (words u32 —
+// tfhe-rs's KeySwitch32 sets). The evaluator always keyswitches in 32-bit words, four lanes per
+// v128 and half the key's memory traffic (the keyswitch streams the whole key: 60 MB for 2_2):
+// a 64-bit key is NARROWED when expanded, each word w replaced by w' = round(w / 2^32) mod 2^32.
+// Rounding public values costs no security. Computed mod 2^32 on the narrowed key, the keyswitch
+// gives the top 32 bits of the one on the key rounded to multiples of 2^32, exactly; each rounded
+// word is off by ε, |ε| ≤ 2^31 (variance 2^−64/12 on the unit torus), which adds to the output
+// phase Σ_rows d·(ε_body − Σ_i ε_i·s'_i): variance l·k·N·(B²/12 + 1/6)·(1 + n/2)·2^−64/12
+// (SPEC §5.2: 2^−41.3 for 2_2, against the keyswitch's own 2^−22.0). The body b of the input is
+// rounded the same way (2^−64/12). A 2^32 output x is handed on as the 64-bit torus element
+// x·2^32 (the modulus switch to 2N then reads its top bits exactly as it would a 64-bit value).
 
 import { streamFill } from "./csprng";
 import { sampleTUniform } from "./sampling";
@@ -82,6 +89,32 @@ export function keyswitchKeyExpand(full: usize, bodies: usize, paramsPtr: usize,
   }
 }
 
+/** round(w / 2^32) mod 2^32: the top half of a torus word, rounded. */
+@inline function narrowWord(w: u64): u32 {
+  return <u32>((w + (<u64>1 << 31)) >> 32);
+}
+
+/**
+ * Rebuilds the keyswitching key as the evaluator uses it: rows of n+1 u32. A 64-bit key is
+ * expanded row by row into `row64` (scratch, n+1 u64) and narrowed; a 32-bit key is expanded
+ * as it is. `out`: k·N·l rows of n+1 u32.
+ */
+export function keyswitchKeyExpandForEvaluation(out: usize, bodies: usize, paramsPtr: usize, maskStream: usize, row64: usize): void {
+  const p = changetype<Params>(paramsPtr);
+  if (kskWordBytes(p) == 4) {
+    keyswitchKeyExpand(out, bodies, paramsPtr, maskStream);
+    return;
+  }
+  const n = p.lweDimension;
+  const rows = kskRowCount(p);
+  for (let r = 0; r < rows; r++) {
+    streamFill(maskStream, row64, <usize>n << 3);
+    store<u64>(row64 + (<usize>n << 3), load<u64>(bodies + (<usize>r << 3)));
+    const target = out + <usize>r * (<usize>(n + 1) << 2);
+    for (let c = 0; c <= n; c++) store<u32>(target + (<usize>c << 2), narrowWord(load<u64>(row64 + (<usize>c << 3))));
+  }
+}
+
 /** out −= d · row over `count` u64 (two lanes at a time). */
 @inline function subtractScaledRow64(out: usize, row: usize, count: i32, digit: i64): void {
   const d = i64x2.splat(digit);
@@ -111,37 +144,47 @@ export function keyswitchKeyExpand(full: usize, bodies: usize, paramsPtr: usize,
 }
 
 /**
- * Keyswitches `input` (k·N + 1 u64, big key) to `out` (n + 1 u64, small key; for a 2^32 output
- * modulus each word is the 32-bit result ×2^32). `digits`: scratch for l i64;
- * `accumulator32`: scratch for n+1 u32 (used only with a 2^32 output modulus).
+ * Keyswitches `input` (k·N + 1 u64, big key) to `out` (n + 1 u64, small key): each word is the
+ * 32-bit result ×2^32. `ksk`: the evaluator's key, rows of n+1 u32 (keyswitchKeyExpandForEvaluation);
+ * `digits`: scratch for l i64; `accumulator32`: scratch for n+1 u32.
  */
 export function keyswitch(out: usize, input: usize, ksk: usize, paramsPtr: usize, digits: usize, accumulator32: usize): void {
   const p = changetype<Params>(paramsPtr);
   const n = p.lweDimension;
   const bigN = bigLweDimension(p);
   const levels = p.ksLevel;
-  const body = load<u64>(input + (<usize>bigN << 3));
-  const wide = p.ksOutputModulusLog2 == 64;
-  const rowBytes = <usize>(n + 1) * kskWordBytes(p);
-  const acc = wide ? out : accumulator32;
-  if (wide) {
-    memory.fill(out, 0, <usize>n << 3);
-    store<u64>(out + (<usize>n << 3), body);
-  } else {
-    memory.fill(acc, 0, <usize>n << 2);
-    store<u32>(acc + (<usize>n << 2), <u32>((body + (<u64>1 << 31)) >> 32)); // round(b / 2^32)
-  }
+  const rowBytes = <usize>(n + 1) << 2;
+  const acc = accumulator32;
+  memory.fill(acc, 0, <usize>n << 2);
+  store<u32>(acc + (<usize>n << 2), narrowWord(load<u64>(input + (<usize>bigN << 3))));
   for (let i = 0; i < bigN; i++) {
     decomposeInto(load<u64>(input + (<usize>i << 3)), p.ksBaseLog, levels, digits, 8);
     for (let j: u32 = 0; j < levels; j++) {
       const digit = load<i64>(digits + (<usize>j << 3));
       if (digit == 0) continue; // public data: skipping leaks nothing secret
-      const row = ksk + (<usize>i * <usize>levels + <usize>j) * rowBytes;
-      if (wide) subtractScaledRow64(acc, row, n + 1, digit);
-      else subtractScaledRow32(acc, row, n + 1, <i32>digit);
+      subtractScaledRow32(acc, ksk + (<usize>i * <usize>levels + <usize>j) * rowBytes, n + 1, <i32>digit);
     }
   }
-  if (!wide) {
-    for (let c = 0; c <= n; c++) store<u64>(out + (<usize>c << 3), <u64>load<u32>(acc + (<usize>c << 2)) << 32);
+  for (let c = 0; c <= n; c++) store<u64>(out + (<usize>c << 3), <u64>load<u32>(acc + (<usize>c << 2)) << 32);
+}
+
+/**
+ * The reference keyswitch on the full 64-bit key (rows of n+1 u64, keyswitchKeyExpand) with a
+ * 64-bit output: the textbook algorithm the narrowed one is tested against.
+ */
+export function keyswitchWide(out: usize, input: usize, ksk: usize, paramsPtr: usize, digits: usize): void {
+  const p = changetype<Params>(paramsPtr);
+  const n = p.lweDimension;
+  const bigN = bigLweDimension(p);
+  const levels = p.ksLevel;
+  const rowBytes = <usize>(n + 1) << 3;
+  memory.fill(out, 0, <usize>n << 3);
+  store<u64>(out + (<usize>n << 3), load<u64>(input + (<usize>bigN << 3)));
+  for (let i = 0; i < bigN; i++) {
+    decomposeInto(load<u64>(input + (<usize>i << 3)), p.ksBaseLog, levels, digits, 8);
+    for (let j: u32 = 0; j < levels; j++) {
+      const digit = load<i64>(digits + (<usize>j << 3));
+      if (digit != 0) subtractScaledRow64(out, ksk + (<usize>i * <usize>levels + <usize>j) * rowBytes, n + 1, digit);
+    }
   }
 }

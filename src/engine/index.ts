@@ -25,7 +25,7 @@ export {
   PARAMETER_SETS, TUNIFORM_BOUND_FLOOR, FINGERPRINT_BYTES, securityCheck, validateParameterSet,
   customParameterSet, smallKeyModulusLog2, minimalTUniformBound, minimalGaussianLog2StdDev, parameterFingerprint,
   parameterSetByFingerprint, canonicalParameterBytes, fnv1a64, derivedSizes, tUniformIntegerVariance,
-  freshLweVariance, keyswitchVariance, modulusSwitchVariance, plainModulusSwitchVariance, pbsOutputVariance,
+  freshLweVariance, keyswitchVariance, keyswitchKeyNarrowingVariance, KEYSWITCH_EVALUATION_MODULUS_LOG2, modulusSwitchVariance, plainModulusSwitchVariance, pbsOutputVariance,
   erfc, log2Erfc, pFailFromVariance, log2PFailFromVariance, log2PFailPerBootstrap, FFT_ERROR_COEFFICIENT,
 } from "./params.js";
 export type {

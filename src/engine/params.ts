@@ -562,13 +562,17 @@ function digitVariance(base: number): number {
   return (base * base) / 12 + 1 / 6;
 }
 
+/** log2 of the modulus the evaluator keyswitches in: always 2^32 (assembly/keyswitch.ts). */
+export const KEYSWITCH_EVALUATION_MODULUS_LOG2 = 32;
+
 /**
- * Additive variance of the keyswitch from the big key (n_in = k·N) to the
- * small key, with σ²_ksk = freshLweVariance(lweNoise), B = 2^ksBaseLog, l = ksLevel:
- *   l·n_in·σ²_ksk·(B²/12 + 1/6) + n_in·(q⁻²/48 + B^(−2l)/24) − q⁻²/12 + q_out⁻²/12.
- * `outputModulusLog2` is log2 q_out (64 unless the keyswitch lands in a smaller modulus).
+ * Additive variance of the keyswitch from the big key (n_in = k·N) to the small key, as the
+ * evaluator computes it, with σ²_ksk = freshLweVariance(lweNoise), B = 2^ksBaseLog, l = ksLevel:
+ *   l·n_in·σ²_ksk·(B²/12 + 1/6) + n_in·(q⁻²/48 + B^(−2l)/24) − q⁻²/12 + 2^−64/12
+ *   + keyswitchKeyNarrowingVariance(p)
+ * (the output lands mod 2^32: b rounded to 2^32, 2^−64/12; a 64-bit key is narrowed to 32 bits).
  */
-export function keyswitchVariance(p: ParameterSet, outputModulusLog2 = smallKeyModulusLog2(p)): number {
+export function keyswitchVariance(p: ParameterSet): number {
   const inputDimension = p.glweDimension * p.polynomialSize;
   const base = 2 ** p.ksBaseLog;
   const level = p.ksLevel;
@@ -577,8 +581,20 @@ export function keyswitchVariance(p: ParameterSet, outputModulusLog2 = smallKeyM
     level * inputDimension * keyNoise * digitVariance(base) +
     inputDimension * (INVERSE_MODULUS_SQUARED / 48 + base ** (-2 * level) / 24) -
     INVERSE_MODULUS_SQUARED / 12 +
-    2 ** (-2 * outputModulusLog2) / 12
+    2 ** (-2 * KEYSWITCH_EVALUATION_MODULUS_LOG2) / 12 +
+    keyswitchKeyNarrowingVariance(p)
   );
+}
+
+/**
+ * What narrowing a 64-bit keyswitching key to 32-bit words adds (0 for a KS32 set's native key):
+ * each word is off by a rounding error of torus variance 2^−64/12, which reaches the phase as
+ * d·(ε_body − Σ_i ε_i·s′_i) per row: l·n_in·(B²/12 + 1/6)·(1 + n/2)·2^−64/12 (binary s′: E[s′²] = ½).
+ */
+export function keyswitchKeyNarrowingVariance(p: ParameterSet): number {
+  if (smallKeyModulusLog2(p) === KEYSWITCH_EVALUATION_MODULUS_LOG2) return 0;
+  const rows = p.ksLevel * p.glweDimension * p.polynomialSize;
+  return rows * digitVariance(2 ** p.ksBaseLog) * (1 + p.lweDimension / 2) * (2 ** -64 / 12);
 }
 
 /**
