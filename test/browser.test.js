@@ -8,7 +8,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
@@ -147,6 +147,33 @@ test("a damaged stored key is replaced by new keys, not a dead end", async () =>
   await page.getByTestId("keys-button").click();
   await expectText("keys-status", /Keys ready \(generated in/);
   assert.ok(await page.getByTestId("error").isHidden());
+});
+
+test("exported keys come back: forget, import the file, and the same evaluation keys are reused", async () => {
+  // one query first, so that these keys' evaluation keys are in S3
+  await page.locator(`[data-testid=sample][data-label="${samples[0].label}"]`).click();
+  await page.getByTestId("predict-button").click();
+  await page.locator("[data-testid=prediction][data-done=true]").waitFor({ timeout: 180_000 });
+  assert.match(await page.getByTestId("stages").textContent(), /evaluation keys \(uploaded\)/);
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("export-button").click()]);
+  const file = join(work, "keys.blindml-keys");
+  await download.saveAs(file);
+  const bytes = await readFile(file);
+  assert.is(bytes.subarray(0, 8).toString("latin1"), "BLMLKEYS");
+  await page.getByTestId("forget-button").click();
+  await expectText("keys-status", /Keys wiped/);
+  assert.ok(await page.getByTestId("predict-button").isDisabled());
+  await writeFile(join(work, "junk.blindml-keys"), "not keys");
+  await page.getByTestId("import-file").setInputFiles(join(work, "junk.blindml-keys"));
+  await expectText("error", /junk\.blindml-keys is not a blindml key file/);
+  await page.getByTestId("import-file").setInputFiles(file);
+  await expectText("keys-status", /Keys ready \(imported from keys\.blindml-keys\)/);
+  const sample = samples[1];
+  await page.locator(`[data-testid=sample][data-label="${sample.label}"]`).click();
+  await page.getByTestId("predict-button").click();
+  await page.locator("[data-testid=prediction][data-done=true]").waitFor({ timeout: 180_000 });
+  assert.is(Number(await page.getByTestId("prediction").textContent()), sample.label);
+  assert.match(await page.getByTestId("stages").textContent(), /evaluation keys \(reused\)/);
 });
 
 test("a tabular model: the page's form, a clear error for a wrong row, then the clear model's answer", async () => {

@@ -26,6 +26,8 @@ async function main() {
   $("keys-button").disabled = false;
   $("keys-button").onclick = () => makeKeys(false).catch(showError);
   $("forget-button").onclick = () => forgetKeys().catch(showError);
+  $("export-button").onclick = () => exportKeys().catch(showError);
+  $("import-file").onchange = () => importKeys($("import-file").files[0]).catch(showError);
   $("predict-button").onclick = () => predict().catch(showError);
 }
 
@@ -45,6 +47,7 @@ async function makeKeys(regenerate) {
     $("keys-button").textContent = "New keys";
     $("keys-button").onclick = () => makeKeys(true).catch(showError);
     $("forget-button").disabled = false;
+    $("export-button").disabled = false;
   } catch (e) {
     status.textContent = "No keys: see the error below.";
     delete status.dataset.ready;
@@ -62,7 +65,46 @@ async function forgetKeys() {
   $("keys-button").textContent = "Generate keys";
   $("keys-button").onclick = () => makeKeys(false).catch(showError);
   $("forget-button").disabled = true;
+  $("export-button").disabled = true;
   $("predict-button").disabled = true;
+}
+
+// An exported key file: "BLMLKEYS", the client key's length (u32, little-endian), the client key,
+// then the evaluation keys (each in blindml's own versioned binary format). It holds the SECRET key.
+const KEY_FILE_MAGIC = new TextEncoder().encode("BLMLKEYS");
+
+async function exportKeys() {
+  const { clientKey, evaluationKeys } = await client.exportKeys();
+  const file = new Uint8Array(KEY_FILE_MAGIC.length + 4 + clientKey.length + evaluationKeys.length);
+  file.set(KEY_FILE_MAGIC);
+  new DataView(file.buffer).setUint32(KEY_FILE_MAGIC.length, clientKey.length, true);
+  file.set(clientKey, KEY_FILE_MAGIC.length + 4);
+  file.set(evaluationKeys, KEY_FILE_MAGIC.length + 4 + clientKey.length);
+  const link = document.createElement("a");
+  link.href = URL.createObjectURL(new Blob([file], { type: "application/octet-stream" }));
+  link.download = `${client.model.circuitId}.blindml-keys`;
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+}
+
+async function importKeys(fileObject) {
+  if (!fileObject) return;
+  const bytes = new Uint8Array(await fileObject.arrayBuffer());
+  $("import-file").value = "";
+  const head = KEY_FILE_MAGIC.length + 4;
+  const magicOk = bytes.length >= head && KEY_FILE_MAGIC.every((b, i) => bytes[i] === b);
+  const clientKeyLength = magicOk ? new DataView(bytes.buffer).getUint32(KEY_FILE_MAGIC.length, true) : -1;
+  if (!magicOk || clientKeyLength <= 0 || head + clientKeyLength > bytes.length) throw new Error(`${fileObject.name} is not a blindml key file.`);
+  const ready = await client.importKeys({ clientKey: bytes.slice(head, head + clientKeyLength), evaluationKeys: bytes.slice(head + clientKeyLength) });
+  const status = $("keys-status");
+  status.textContent = `Keys ready (imported from ${fileObject.name}) · parameter set ${ready.parameterSet} · evaluation keys ${mib(ready.evaluationKeyBytes)}`;
+  status.dataset.ready = "true";
+  $("error").hidden = true;
+  $("keys-button").textContent = "New keys";
+  $("keys-button").onclick = () => makeKeys(true).catch(showError);
+  $("forget-button").disabled = false;
+  $("export-button").disabled = false;
+  $("predict-button").disabled = false;
 }
 
 // ---------------------------------------------------------------- prediction
