@@ -4,12 +4,13 @@
 // step, `fhe: "simulate"`) the probability p_i that the encrypted result differs from the clear
 // circuit's, with R seeded repetitions. Under the model the number of disagreements seen under FHE
 // is a sum of Bernoulli(p_i): compare it with its expectation Σ p_i (and the Poisson tail). Also
-// prints p_i of the digits that did disagree. Results: bench/results/mnist-flips.json.
+// prints p_i of the digits that did disagree. The model is the FHE run's saved artifact
+// (bench/results/mnist-model/). Results: bench/results/mnist-flips.json.
 //   node bench/mnist-flips.js [--repeats 100] [--seed 1]
-import { writeFileSync } from "node:fs";
-import { loadMnist, trainMnistMlp } from "./lib/datasets.js";
+import { readFileSync, writeFileSync } from "node:fs";
+import { loadMnist } from "./lib/datasets.js";
 import { prng } from "./lib/spam.js";
-import { circuitId } from "../dist/src/index.js";
+import { circuitId, unpackServer, unpackClient, runClear, quantizeRows, dequantize, decide } from "../dist/src/index.js";
 import { readRecords } from "./lib/mnist-run.js";
 
 const arg = (name, fallback) => {
@@ -20,18 +21,21 @@ const repeats = arg("--repeats", 100);
 const seed = arg("--seed", 1);
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
-const { train, test } = loadMnist({ train: 8000, test: 2000 });
-log("training (deterministic)…");
-const model = (await trainMnistMlp(train)).compile(train.X);
-const id = circuitId(model.circuit);
-const records = [...readRecords(model.circuit).values()]; // refuses records of another computation
-
+// the model the FHE run measured (bench/mnist-fhe.js saves it there)
+const modelDir = new URL("./results/mnist-model/", import.meta.url);
+const { circuit } = unpackServer(readFileSync(new URL("server.zip", modelDir)));
+const { spec } = unpackClient(readFileSync(new URL("client.zip", modelDir)));
+const id = circuitId(circuit);
+const records = [...readRecords(circuit).values()]; // refuses records of another computation
+const { test } = loadMnist({ train: 8000, test: 2000 });
 const rows = { rows: records.length, cols: 784, data: Float64Array.from(records.flatMap((r) => Array.from(test.X.data.subarray(r.index * 784, (r.index + 1) * 784)))) };
-const clear = model.predict(rows);
+const q = quantizeRows(spec.input, rows);
+const labels = (outputs) => outputs.map((o) => decide(spec.output, Array.from(dequantize(spec.output, o))));
+const clear = labels(runClear(circuit, q));
 const differs = new Float64Array(records.length);
 const random = prng(seed);
 for (let rep = 0; rep < repeats; rep++) {
-  const simulated = model.predict(rows, { fhe: "simulate", random });
+  const simulated = labels(runClear(circuit, q, { noise: true, random }));
   simulated.forEach((label, i) => (differs[i] += label !== clear[i] ? 1 : 0));
   if ((rep + 1) % 10 === 0) log(`${rep + 1}/${repeats} repetitions`);
 }
@@ -55,4 +59,3 @@ const summary = {
 writeFileSync(new URL("./results/mnist-flips.json", import.meta.url), `${JSON.stringify(summary, null, 2)}\n`);
 log(`${records.length} digits, ${repeats} simulations each: expected disagreements ${expected.toFixed(2)}, observed under FHE ${observed.length} (P[≥ observed] = ${summary.poissonTailAtLeastObserved})`);
 for (const f of summary.flipped) log(`  digit ${f.index}: clear ${f.clear}, FHE ${f.fhe}, truth ${f.truth}; simulated flip rate ${f.simulatedFlipRate}`);
-model.free();

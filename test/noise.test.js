@@ -1,7 +1,9 @@
 // Measured noise against the model of docs/SPEC.md §5 (src/engine/params.ts): the variance of
 // fresh, keyswitched, modulus-switched and bootstrapped ciphertexts must sit within ±10 % of the
 // formulas. Sample counts give a relative standard error of the variance estimate of ≈ 3 % or
-// less; BLINDML_LONG_TESTS=1 runs ≥ 10^4 samples everywhere (and the 1_1 set's PBS too).
+// less; for the PBS, whose samples within one blind rotation are correlated, that error is
+// measured (docs/SPEC.md §5.5: one key's scatter) and the bootstrap counts keep ±10 % at ≥ 4 of
+// it. BLINDML_LONG_TESTS=1 runs ≥ 10^4 samples everywhere (and the 1_1 set's PBS too).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import {
@@ -107,7 +109,7 @@ test("bootstrapped ciphertexts: PBS output variance — 2_2", () => {
 });
 
 test("bootstrapped ciphertexts: PBS output variance — 2_2_L2 (two-level decomposition)", () => {
-  assertWithin(pbsNoise("2_2_L2", LONG ? 160 : 80), pbsOutputVariance(PARAMETER_SETS["2_2_L2"]), "2_2_L2 PBS");
+  assertWithin(pbsNoise("2_2_L2", LONG ? 480 : 240), pbsOutputVariance(PARAMETER_SETS["2_2_L2"]), "2_2_L2 PBS");
 });
 
 test("every named set bootstraps with p_fail ≤ 2^−128 at its max norm² in this model", () => {

@@ -625,12 +625,15 @@ const F64_MANTISSA_BITS = 53;
 
 /**
  * FFT-error coefficient of this engine's negacyclic FFT (assembly/fft.ts) in tfhe-rs's fitted
- * form below. tfhe-rs's own fit is 0.00705; ours was calibrated by measuring the PBS output
- * variance (test/noise.test.js method; 4,480 / 14,880 / 6,096 samples for 1_1 / 2_2 / 3_3, one
- * thread, Node 20, 2026-11-23) and refitting the constant only: 0.00705·1.24. With it the model is
- * within −0.4 % / +0.8 % / +4.5 % of the measured PBS variance of 1_1 / 2_2 / 3_3 (docs/SPEC.md §5.5).
+ * form below. tfhe-rs's own fit is 0.00705; ours is calibrated by measuring the PBS output
+ * variance (test/noise.test.js method) over several keys: 6 / 10 / 8 / 3 keys and 13,440 /
+ * 148,800 / 79,360 / 45,720 samples for 1_1 / 2_2 / 2_2_L2 / 3_3 (2026-11-24). The FFT part of the
+ * variance needed ×1.02 / ×1.05 / ×1.09 / ×1.06 of the earlier fit (0.00705·1.24, from one key per
+ * set); one constant for all, 0.00705·1.24·1.075, puts the model within −4 % … +1.3 % of every
+ * measurement (docs/SPEC.md §5.5). One key's measurement scatters by ≈ 3 % (2_2, 60 bootstraps)
+ * to ≈ 6 % (2_2_L2, 40 bootstraps) around these means.
  */
-export const FFT_ERROR_COEFFICIENT = 0.00705 * 1.24;
+export const FFT_ERROR_COEFFICIENT = 0.00705 * 1.24 * 1.075;
 
 /**
  * Output variance of a PBS (blind rotation over n GGSW products, f64 FFT),
@@ -658,8 +661,17 @@ export function pbsOutputVariance(p: ParameterSet): number {
     INVERSE_MODULUS_SQUARED / 24 +
     0.5 * k * N * (INVERSE_MODULUS_SQUARED / 48 + decompositionError) +
     decompositionError;
-  return n * perStep;
+  return n * perStep * (MEASURED_PBS_EXCESS[p.name] ?? 1);
 }
+
+/**
+ * Named sets whose measured PBS output variance stays above the formula after the FFT constant's
+ * refit, and by how much (the model is scaled up: better high than low). 2_2_L2: 1.059 ± 0.023
+ * (8 keys, 79,360 samples, 2026-11-24; docs/SPEC.md §5.5) — its variance is 61 % decomposition
+ * rounding (β = 15, l = 2), a term the other sets' fit does not constrain. Other sets, and custom
+ * ones, use the formula as it is.
+ */
+const MEASURED_PBS_EXCESS: Readonly<Record<string, number>> = Object.freeze({ "2_2_L2": 1.06 });
 
 // ---------------------------------------------------------------------------
 // Failure probability (Gaussian tail)
