@@ -1,4 +1,4 @@
-// The server side: evaluation keys expanded for use (keyswitching key in full, bootstrapping key
+// The server side: evaluation keys expanded for use (keyswitching key in 32-bit words, bootstrapping key
 // in the Fourier domain) and the scratch one evaluation needs. Holds no secret: everything here
 // is derived from the public evaluation keys.
 

@@ -8,16 +8,19 @@
 // compiler cannot change what the records measure. Records of another computation are refused
 // (bench/lib/mnist-run.js); each record and each start names the engine's commit.
 //   node bench/mnist-fhe.js [--workers 2] [--limit N] [--batch 4]
-import { appendFileSync, existsSync } from "node:fs";
+import { appendFileSync, existsSync, readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { loadMnist, trainMnistMlp } from "./lib/datasets.js";
 import { ModelClient, ModelServer, circuitId, unpackServer, runClear, quantizeRows, dequantize, decide, toDenseMatrix } from "../dist/src/index.js";
 import { saveModel } from "../dist/src/node.js";
-import { gitCommit } from "./lib/machine.js";
+import { gitCommit, gitDirty } from "./lib/machine.js";
 import { RESULTS, computationId, readRecords } from "./lib/mnist-run.js";
 
-const MODEL_DIR = new URL("./results/mnist-model/", import.meta.url).pathname;
+const MODEL_DIR = fileURLToPath(new URL("./results/mnist-model/", import.meta.url));
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
@@ -38,10 +41,10 @@ const serverZip = await readFile(`${MODEL_DIR}server.zip`);
 const { circuit } = unpackServer(serverZip);
 const id = circuitId(circuit);
 const computation = computationId(circuit);
-const engine = gitCommit(new URL("..", import.meta.url).pathname);
+// the code that ran: the commit (+ "-dirty" for uncommitted changes) and the engine module's hash
+const engine = `${gitCommit(ROOT)}${gitDirty(ROOT) ? "-dirty" : ""} wasm:${createHash("sha256").update(readFileSync(`${ROOT}/build/blindml.wasm`)).digest("hex").slice(0, 12)}`;
 const done = readRecords(circuit);
 log(`model ${MODEL_DIR} — circuit ${id} (computation ${computation}) on ${circuit.report.parameterSet}: ${done.size} digits already done`);
-appendFileSync(RESULTS, `${JSON.stringify({ header: true, circuit: id, computation, set: circuit.report.parameterSet, bootstraps: circuit.report.bootstraps, workers, engine, started: new Date().toISOString() })}\n`);
 
 const client = (await ModelClient.load(await readFile(`${MODEL_DIR}client.zip`))).generateKeys();
 const server = await ModelServer.load(serverZip, { workers });
@@ -55,6 +58,8 @@ const doneIndices = [...done.keys()];
 const clearDone = doneIndices.length ? clearOf(doneIndices) : [];
 const mismatched = doneIndices.filter((index, j) => done.get(index).clear !== clearDone[j]);
 if (mismatched.length) throw new Error(`the saved model answers ${mismatched.length} recorded digits differently in the clear (e.g. digit ${mismatched[0]}): not the model of these records`);
+
+appendFileSync(RESULTS, `${JSON.stringify({ header: true, circuit: id, computation, set: circuit.report.parameterSet, bootstraps: circuit.report.bootstraps, workers, engine, started: new Date().toISOString() })}\n`);
 
 const todo = Array.from({ length: test.X.rows }, (_, i) => i).filter((i) => !done.has(i)).slice(0, limit);
 for (let k = 0; k < todo.length; k += batch) {

@@ -32,6 +32,8 @@ const rows = { rows: records.length, cols: 784, data: Float64Array.from(records.
 const q = quantizeRows(spec.input, rows);
 const labels = (outputs) => outputs.map((o) => decide(spec.output, Array.from(dequantize(spec.output, o))));
 const clear = labels(runClear(circuit, q));
+const mismatched = records.filter((r, i) => r.clear !== clear[i]);
+if (mismatched.length) throw new Error(`the saved model answers ${mismatched.length} recorded digits differently in the clear (e.g. digit ${mismatched[0].index}): not the model of these records`);
 const differs = new Float64Array(records.length);
 const random = prng(seed);
 for (let rep = 0; rep < repeats; rep++) {

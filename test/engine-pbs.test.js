@@ -129,8 +129,6 @@ test("the evaluator's narrowed 32-bit keyswitch agrees with the 64-bit reference
       const differences = [];
       for (let i = 0; i < samples; i++) {
         const a = narrow + i * outWords * 8, b = wide + i * outWords * 8;
-        const words = new BigUint64Array(wasm.memory.buffer, a, outWords);
-        assert.ok(words.every((w) => (w & 0xffffffffn) === 0n), `${name}: the narrowed output is x·2^32`);
         differences.push(Number(BigInt.asIntN(64, wasm.phaseSmall(ck.pointer, a) - wasm.phaseSmall(ck.pointer, b))) / 2 ** 64);
       }
       // the two differ only by the narrowing noise: mean ≈ 0, variance ≈ Var_ν (2^−41.3 for 2_2,

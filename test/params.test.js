@@ -207,7 +207,9 @@ test("keyswitch, modulus-switch and PBS variances of 2_2 (regression pins)", () 
   // Mean-compensated switch: (n/48 + 1/12)·(2N)^−2; the plain one: n·(2N)^−2/24 + (2N)^−2/12 + O(q^−2).
   assert.ok(close(modulusSwitchVariance(p), (918 / 48 + 1 / 12) / 4096 ** 2));
   assert.ok(close(plainModulusSwitchVariance(p), 918 / (4096 ** 2 * 24) + 1 / (4096 ** 2 * 12) + 2 ** -128 * (918 / 48 - 1 / 12)));
-  assert.ok(Math.abs(Math.log2(keyswitchVariance(p)) - -22.03037364904352) < 1e-5);
+  // (−22.03037364904352 before the evaluator's 32-bit keyswitch: the output rounding 2^−64/12 and
+  // Var_ν move it by 2.3e-6)
+  assert.ok(Math.abs(Math.log2(keyswitchVariance(p)) - -22.030371387198965) < 1e-9);
   assert.ok(Math.abs(Math.log2(plainModulusSwitchVariance(p)) - -18.73947244977678) < 1e-9);
   // The evaluator's 32-bit keyswitch on 2_2's narrowed key: l·kN·(B²/12 + 1/6)·(1 + n/2)·2^−64/12.
   const narrowing = keyswitchKeyNarrowingVariance(p);

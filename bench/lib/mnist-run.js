@@ -6,9 +6,10 @@ import { circuitId } from "../../dist/src/index.js";
 export const RESULTS = new URL("../results/mnist-fhe.jsonl", import.meta.url);
 
 /**
- * The id of what the server computes: the circuit without its noise analysis (the report, and each
- * lookup's noiseSteps and log2PFail). A refined noise model changes the circuit id while the
- * computation — weights, tables, encodings, parameter set — stays the same.
+ * The id of what the server computes, roughly: the circuit without its report and without each
+ * lookup's noiseSteps and log2PFail. The encodings still carry modelled variances, so a noise
+ * model that moves them changes this id too (a recompiled model is then refused: safe). The run
+ * therefore measures one saved artifact instead of recompiling (bench/mnist-fhe.js).
  */
 export function computationId(circuit) {
   const nodes = circuit.nodes.map(({ noiseSteps, log2PFail, ...node }) => node);

@@ -16,7 +16,7 @@ import { ArtifactError } from "./errors.js";
 
 export interface ModelServerOptions {
   engine?: Engine;
-  /** Expanded key sets kept (each ~120 MB for 2_2); default 2. */
+  /** Expanded key sets kept (each ~90 MB for 2_2); default 2. */
   maxCachedKeys?: number;
   /** Largest query accepted in bytes (default 64 MiB). */
   maxQueryBytes?: number;
@@ -24,7 +24,7 @@ export interface ModelServerOptions {
   maxKeyBytes?: number;
   /**
    * Threads that bootstrap (default 1: in the calling thread). More start a pool of Node
-   * worker_threads; each worker holds a copy of every cached key set (~120 MB for 2_2).
+   * worker_threads; each worker holds a copy of every cached key set (~90 MB for 2_2).
    */
   workers?: number;
   /** A pool to bootstrap on instead (e.g. Web Workers); the server does not close it. */

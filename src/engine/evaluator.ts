@@ -1,4 +1,4 @@
-// The server side of the engine: evaluation keys expanded (keyswitching key in full,
+// The server side of the engine: evaluation keys expanded (keyswitching key in 32-bit words,
 // bootstrapping key in the Fourier domain), bootstrapping and leveled operations on ciphertexts.
 // It holds no secret. Expanded keys can be exported once and handed to other engine instances
 // (worker threads) so no worker recomputes the transforms.
