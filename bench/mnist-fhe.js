@@ -41,8 +41,9 @@ const serverZip = await readFile(`${MODEL_DIR}server.zip`);
 const { circuit } = unpackServer(serverZip);
 const id = circuitId(circuit);
 const computation = computationId(circuit);
-// the code that ran: the commit (+ "-dirty" for uncommitted changes) and the engine module's hash
-const engine = `${gitCommit(ROOT)}${gitDirty(ROOT) ? "-dirty" : ""} wasm:${createHash("sha256").update(readFileSync(`${ROOT}/build/blindml.wasm`)).digest("hex").slice(0, 12)}`;
+// the code that ran: the commit (+ "-dirty" for uncommitted changes to the library or the engine;
+// the results file itself always changes) and the engine module's hash
+const engine = `${gitCommit(ROOT)}${gitDirty(ROOT, ["assembly", "src", "server"]) ? "-dirty" : ""} wasm:${createHash("sha256").update(readFileSync(`${ROOT}/build/blindml.wasm`)).digest("hex").slice(0, 12)}`;
 const done = readRecords(circuit);
 log(`model ${MODEL_DIR} — circuit ${id} (computation ${computation}) on ${circuit.report.parameterSet}: ${done.size} digits already done`);
 

@@ -29,9 +29,9 @@ export function gitCommit(cwd) {
   }
 }
 
-export function gitDirty(cwd) {
+export function gitDirty(cwd, paths = []) {
   try {
-    const out = execFileSync("git", ["status", "--porcelain", "--untracked-files=no"], {
+    const out = execFileSync("git", ["status", "--porcelain", "--untracked-files=no", "--", ...paths], {
       cwd,
       stdio: ["ignore", "pipe", "ignore"],
     }).toString();
