@@ -30,6 +30,8 @@ import { renderMarkdown } from "./lib/report.js";
 import { renderModels } from "./lib/report-models.js";
 import { renderEndToEnd } from "./lib/e2e-report.js";
 import { renderBrowser } from "./lib/report-browser.js";
+import { renderMnistFhe } from "./lib/report-mnist.js";
+import { readLines as readMnistLines } from "./lib/mnist-run.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, "..");
@@ -289,6 +291,9 @@ async function main() {
   const browser = renderBrowser(results, readJson(BROWSER_RESULTS), { skipped: browserSkipped });
   if (browser) extra.push(browser);
   if (modelResults) extra.push(renderModels(modelResults));
+  // the MNIST FHE run over the held-out digits (bench/mnist-fhe.js, resumable: not re-run here)
+  const mnist = renderMnistFhe(readMnistLines(), modelResults);
+  if (mnist) extra.push(mnist);
   // the end-to-end section comes from `npm run demo -- --record` (bench/results/e2e.json)
   const e2e = readJson(E2E_RESULTS);
   if (e2e) extra.push(renderEndToEnd(e2e));

@@ -7,7 +7,12 @@
 // network deterministically and saves it there; later runs load it, so a later change to the
 // compiler cannot change what the records measure. Records of another computation are refused
 // (bench/lib/mnist-run.js); each record and each start names the engine's commit.
+// The accuracy run packs `--batch` digits into a query, so its times are throughput, taken while
+// the machine may be shared; `--latency N` instead times N one-image queries (encrypt → server →
+// decrypt, on evenly spaced held-out digits, after one untimed warm-up query), one after the other,
+// and appends them as `latency` records: the per-image latency BENCHMARKS.md reports.
 //   node bench/mnist-fhe.js [--workers 2] [--limit N] [--batch 4]
+//   node bench/mnist-fhe.js --latency 20 [--workers 2]
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
@@ -16,8 +21,9 @@ import { availableParallelism } from "node:os";
 import { loadMnist, trainMnistMlp } from "./lib/datasets.js";
 import { ModelClient, ModelServer, circuitId, unpackServer, runClear, quantizeRows, dequantize, decide, toDenseMatrix } from "../dist/src/index.js";
 import { saveModel } from "../dist/src/node.js";
-import { gitCommit, gitDirty } from "./lib/machine.js";
+import { gitCommit, gitDirty, machineInfo } from "./lib/machine.js";
 import { RESULTS, computationId, readRecords } from "./lib/mnist-run.js";
+import { spreadRows } from "./models.js";
 
 const MODEL_DIR = fileURLToPath(new URL("./results/mnist-model/", import.meta.url));
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -28,6 +34,7 @@ const arg = (name, fallback) => {
 const workers = arg("--workers", Math.min(2, availableParallelism()));
 const limit = arg("--limit", Infinity);
 const batch = arg("--batch", workers);
+const latencyQueries = arg("--latency", 0);
 const log = (msg) => process.stderr.write(`${msg}\n`);
 
 const { train, test } = loadMnist({ train: 8000, test: 2000 });
@@ -60,7 +67,28 @@ const clearDone = doneIndices.length ? clearOf(doneIndices) : [];
 const mismatched = doneIndices.filter((index, j) => done.get(index).clear !== clearDone[j]);
 if (mismatched.length) throw new Error(`the saved model answers ${mismatched.length} recorded digits differently in the clear (e.g. digit ${mismatched[0]}): not the model of these records`);
 
-appendFileSync(RESULTS, `${JSON.stringify({ header: true, circuit: id, computation, set: circuit.report.parameterSet, bootstraps: circuit.report.bootstraps, workers, engine, started: new Date().toISOString() })}\n`);
+const { cpu, cores, node } = machineInfo(ROOT);
+appendFileSync(RESULTS, `${JSON.stringify({ header: true, circuit: id, computation, set: circuit.report.parameterSet, bootstraps: circuit.report.bootstraps, workers, engine, machine: { cpu, cores, node }, mode: latencyQueries > 0 ? "latency" : "accuracy", started: new Date().toISOString() })}\n`);
+
+if (latencyQueries > 0) {
+  await server.run(client.encrypt([Array.from(rowOf(0))]), evaluationKeys); // warm-up: workers start, keys expand
+  const indices = spreadRows(test.X.rows, latencyQueries);
+  const times = [];
+  for (const index of indices) {
+    const t0 = performance.now();
+    const fhe = client.decrypt(await server.run(client.encrypt([Array.from(rowOf(index))]), evaluationKeys)).predictions[0];
+    const ms = performance.now() - t0;
+    times.push(ms);
+    const record = { latency: true, circuit: id, computation, engine, workers, index, truth: test.y[index], clear: clearOf([index])[0], fhe, ms: Math.round(ms) };
+    appendFileSync(RESULTS, `${JSON.stringify(record)}\n`);
+    log(`latency ${times.length}/${indices.length}: digit ${index}, ${(ms / 1000).toFixed(2)} s`);
+  }
+  times.sort((a, b) => a - b);
+  log(`one-image queries on ${workers} workers: median ${(times[times.length >> 1] / 1000).toFixed(2)} s over ${times.length}`);
+  server.free();
+  client.free();
+  process.exit(0);
+}
 
 const todo = Array.from({ length: test.X.rows }, (_, i) => i).filter((i) => !done.has(i)).slice(0, limit);
 for (let k = 0; k < todo.length; k += batch) {

@@ -23,8 +23,9 @@ export function readLines() {
 }
 
 /**
- * The digits already run for this computation (index → record). Header lines map circuit ids to
- * computation ids; a record of another computation is refused.
+ * The digits already run for this computation (index → record) by the accuracy run. Header lines
+ * map circuit ids to computation ids; a record of another computation is refused. Latency records
+ * (`--latency`) are not counted here: readLatency() returns them.
  */
 export function readRecords(circuit) {
   const id = circuitId(circuit);
@@ -33,10 +34,16 @@ export function readRecords(circuit) {
   const computationOf = new Map([[id, computation]]);
   for (const line of lines) if (line.header && line.computation) computationOf.set(line.circuit, line.computation);
   const done = new Map();
-  for (const record of lines.filter((line) => !line.header)) {
+  for (const record of lines.filter((line) => !line.header && !line.latency)) {
     const of = record.computation ?? computationOf.get(record.circuit);
     if (of !== computation) throw new Error(`${RESULTS.pathname} holds results of circuit ${record.circuit} (computation ${of ?? "unknown"}), not of this computation ${computation}: move it away to start over.`);
     done.set(record.index, record);
   }
   return done;
+}
+
+/** The one-image latency records of this computation (bench/mnist-fhe.js --latency). */
+export function readLatency(circuit) {
+  const computation = computationId(circuit);
+  return readLines().filter((line) => line.latency && line.computation === computation);
 }
