@@ -25,7 +25,7 @@ export function readLines() {
 /**
  * The digits already run for this computation (index → record) by the accuracy run. Header lines
  * map circuit ids to computation ids; a record of another computation is refused. Latency records
- * (`--latency`) are not counted here: readLatency() returns them.
+ * (`--latency`) are not counted here (bench/lib/report-mnist.js reports them).
  */
 export function readRecords(circuit) {
   const id = circuitId(circuit);
@@ -40,10 +40,4 @@ export function readRecords(circuit) {
     done.set(record.index, record);
   }
   return done;
-}
-
-/** The one-image latency records of this computation (bench/mnist-fhe.js --latency). */
-export function readLatency(circuit) {
-  const computation = computationId(circuit);
-  return readLines().filter((line) => line.latency && line.computation === computation);
 }
