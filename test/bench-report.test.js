@@ -17,7 +17,7 @@ test("renderMnistFhe: accuracy, agreement and latency of the latest computation 
     digit(2, 1, 4, 4), // both wrong, in agreement
     digit(3, 0, 0, 0),
     digit(3, 0, 0, 0), // a digit recorded twice counts once
-    header({ mode: "latency", machine: { cpu: "Test CPU", cores: 2, node: "v20.0.0" }, started: "2026-01-01T00:00:00.000Z" }),
+    header({ mode: "latency", engine: "def5678 wasm:ff", machine: { cpu: "Test CPU", cores: 2, node: "v20.0.0" }, started: "2026-01-01T00:00:00.000Z" }),
     { latency: true, circuit: "c1", computation: "k1", workers: 2, index: 5, truth: 1, clear: 1, fhe: 1, ms: 6000 },
     { latency: true, circuit: "c1", computation: "k1", workers: 2, index: 9, truth: 3, clear: 3, fhe: 3, ms: 8000 },
   ];
@@ -31,6 +31,7 @@ test("renderMnistFhe: accuracy, agreement and latency of the latest computation 
   assert.ok(md.includes("**7.00 s** (p10–p90 6.20 s–7.80 s, n=2)"), md);
   assert.ok(md.includes("27× faster"), "187 s / 7 s");
   assert.ok(md.includes("on Test CPU, 2 cores, Node v20.0.0"));
+  assert.ok(md.includes("(engine commits abc1234)"), "the accuracy run's commits, not the latency run's");
 });
 
 test("renderMnistFhe: no run yet renders nothing; no latency records says how to measure them", () => {

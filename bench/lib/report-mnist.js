@@ -37,7 +37,7 @@ export function renderMnistFhe(lines, models) {
   const fheCorrect = digits.filter((r) => r.fhe === r.truth).length;
   const clearCorrect = digits.filter((r) => r.clear === r.truth).length;
   const agree = digits.filter((r) => r.fhe === r.clear).length;
-  const engines = [...new Set(run.headers.map((h) => h.engine?.split(" ")[0]).filter(Boolean))];
+  const engines = [...new Set(run.headers.filter((h) => h.mode !== "latency").map((h) => h.engine?.split(" ")[0]).filter(Boolean))];
   const unrecorded = digits.filter((r) => !r.engine).length;
   const out = ["## MNIST under FHE: the held-out digits", ""];
   out.push(
