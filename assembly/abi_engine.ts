@@ -218,7 +218,7 @@ export function testKeyswitchNarrowAndWide(keysPtr: usize, seed: usize, inputs: 
   const narrow = heap.alloc(keyswitchKeyBytes(p));
   streamInit(keys.maskStream, seed, DOMAIN_KSK_MASK, 0, 0);
   keyswitchKeyExpandForEvaluation(narrow, bodies, keys.params, keys.maskStream, row);
-  const digits = heap.alloc(<usize>p.ksLevel << 3);
+  const digits = heap.alloc(<usize>p.ksLevel << 4); // keyswitch: 2·l
   const accumulator32 = heap.alloc((n + 1) << 2);
   const inBytes = (<usize>bigLweDimension(p) + 1) << 3, outBytes = (n + 1) << 3;
   for (let c = 0; c < count; c++) {

@@ -21,7 +21,7 @@ export class Evaluator {
   workspace: usize;
   /** Keyswitch output / bootstrap input: n+1 u64. */
   smallCiphertext: usize;
-  /** Keyswitch digits: l_ks i64. */
+  /** Keyswitch digits: 2·l_ks i64 (two input coefficients at a time). */
   ksDigits: usize;
   /** Keyswitch accumulator for a 2^32 output modulus: n+1 u32. */
   ksAccumulator32: usize;
@@ -48,7 +48,7 @@ export function evaluatorFromExpanded(paramsPtr: usize, ksk: usize, fourierBsk: 
   ev.fourierBsk = fourierBsk;
   ev.workspace = bootstrapWorkspaceCreate(paramsPtr, fourierBsk);
   ev.smallCiphertext = heap.alloc(<usize>(p.lweDimension + 1) << 3);
-  ev.ksDigits = heap.alloc(<usize>p.ksLevel << 3);
+  ev.ksDigits = heap.alloc(<usize>p.ksLevel << 4);
   ev.ksAccumulator32 = heap.alloc(<usize>(p.lweDimension + 1) << 2);
   ev.ownsKeys = ownsKeys;
   return changetype<usize>(ev);
