@@ -89,8 +89,15 @@ export function bootstrapKeyGenerate(
 }
 
 /**
- * Expands the compressed bootstrapping key straight into the Fourier domain:
- * n GGSWs × (k+1)·l rows × (k+1) transforms of N f64.
+ * Expands the compressed bootstrapping key straight into the Fourier domain: n GGSWs ×
+ * (k+1)·l rows × (k+1) transforms of N f64, laid out "stream-major". Each transform is two
+ * halves of 4N bytes (real parts, imaginary parts), and half h = 2·(r·(k+1) + c) + part of GGSW t
+ * is stored at fourier + h·(n·4N) + t·4N: the same half of consecutive GGSWs side by side.
+ * Why: a step of the blind rotation reads its GGSW as 2·(k+1)²·l sequential streams, one per half.
+ * Stored this way, each stream runs on into the next GGSW's, so the hardware prefetcher, once it
+ * has found a stream, keeps fetching ahead from one step into the next; with each GGSW contiguous,
+ * every step started 8 new short streams from DRAM (2_2 PBS: 19.1 → 18.7 ms). For externalProductFourier,
+ * GGSW t is at fourier + t·4N with polyStride 2·n·4N and imStride n·4N (blindRotate).
  */
 export function bootstrapKeyExpandToFourier(fourier: usize, bodies: usize, paramsPtr: usize, seed: usize, maskStream: usize): void {
   const p = changetype<Params>(paramsPtr);
@@ -101,8 +108,10 @@ export function bootstrapKeyExpandToFourier(fourier: usize, bodies: usize, param
   const bodyBytes = bskBodyBytes(p);
   const plan = fftPlan(N);
   const row = heap.alloc(rowBytes);
+  const rowFourier = heap.alloc(rowBytes);
+  const halfBytes = polyBytes >> 1;
+  const n = <usize>p.lweDimension;
   let src = bodies;
-  let dst = fourier;
   for (let t = 0; t < p.lweDimension; t++) {
     streamInit(maskStream, seed, DOMAIN_BSK_MASK, <u32>t, 0);
     for (let r = 0; r < ggswRows(p); r++) {
@@ -112,11 +121,17 @@ export function bootstrapKeyExpandToFourier(fourier: usize, bodies: usize, param
         store<u64>(body + (<usize>c << 3), loadBody(src, p.bskBodyDroppedBits, bodyBytes));
         src += <usize>bodyBytes;
       }
-      glweToFourier(dst, row, k, N, plan);
-      dst += rowBytes;
+      glweToFourier(rowFourier, row, k, N, plan);
+      for (let c = 0; c <= k; c++) {
+        for (let part = 0; part < 2; part++) {
+          const half = (<usize>(r * (k + 1) + c) << 1) + <usize>part;
+          memory.copy(fourier + (half * n + <usize>t) * halfBytes, rowFourier + <usize>c * polyBytes + <usize>part * halfBytes, halfBytes);
+        }
+      }
     }
   }
   heap.free(row);
+  heap.free(rowFourier);
 }
 
 /** Scratch and key pointers for bootstrapping with one parameter set. */
@@ -197,7 +212,9 @@ export function blindRotate(workspacePtr: usize, input: usize, lut: usize): void
   const N = p.polynomialSize;
   const polyBytes = <usize>N << 3;
   const glweBytes = <usize>(k + 1) * polyBytes;
-  const ggswFourierBytes = <usize>(k + 1) * <usize>p.pbsLevel * glweBytes;
+  const halfBytes = polyBytes >> 1; // GGSW t of the stream-major key starts at fourierBsk + t·halfBytes
+  const imStride = <usize>p.lweDimension * halfBytes;
+  const polyStride = imStride << 1;
   const logTwoN = <u32>p.logPolynomialSize + 1;
   const twoN = N << 1;
   // For k = 1, l = 1 the Fourier products may overwrite their inputs (externalProductFourier):
@@ -216,8 +233,8 @@ export function blindRotate(workspacePtr: usize, input: usize, lut: usize): void
       polyMonomialMulMinusOne(w.difference + <usize>c * polyBytes, w.acc + <usize>c * polyBytes, N, aTilde);
     }
     externalProductFourier(
-      productFourier, w.difference, w.fourierBsk + <usize>t * ggswFourierBytes, k, N,
-      p.pbsBaseLog, p.pbsLevel, w.plan, w.digitFourier,
+      productFourier, w.difference, w.fourierBsk + <usize>t * halfBytes, k, N,
+      p.pbsBaseLog, p.pbsLevel, w.plan, w.digitFourier, polyStride, imStride,
     );
     for (let c = 0; c <= k; c++) {
       fftBackwardAddTorusCoarse(w.plan, w.acc + <usize>c * polyBytes, productFourier + <usize>c * polyBytes);

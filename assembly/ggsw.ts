@@ -10,6 +10,11 @@
 // polynomials D_{i,j} with C_i ≈ Σ_j D_{i,j}·g_j; then Σ_{i,j} D_{i,j}·row(i, j) is a GLWE
 // encryption of μ·phase(C) + (decomposition error)·μ + Σ D·E. Products run in the Fourier
 // domain (fft.ts), where the GGSW is stored once: (k+1)·l rows × (k+1) transforms of N f64.
+//
+// Where a Fourier GGSW's transforms live is given by two strides: transform (row r, column c)
+// starts at ggsw + (r·(k+1) + c)·polyStride, its M real parts there and its M imaginary parts at
+// + imStride. A lone GGSW stored contiguously has polyStride = 8N and imStride = 4N bytes; the
+// bootstrapping key interleaves its n GGSWs with larger strides (bootstrap.ts).
 
 import { fftForwardTorus, fftForwardDigits } from "./fft";
 
@@ -52,22 +57,23 @@ export function glweToFourier(fourier: usize, glwe: usize, glweDimension: i32, p
  * Σ_r inputs[r] ⊙ rows[r][c] for every output component c (complex pointwise, split layout),
  * written (not accumulated) to outFourier[c]. One pass per output, the sum kept in registers:
  * half the memory traffic of (k+1)·l separate multiply-accumulates.
- * inputs: R transforms of N f64; rows: GGSW rows, each (k+1) transforms; R = (k+1)·l.
+ * inputs: R transforms of N f64; rows: GGSW rows, each (k+1) transforms; R = (k+1)·l; the GGSW's
+ * transforms are placed by polyStride and imStride (file comment).
  */
-function fourierRowProducts(outFourier: usize, inputs: usize, ggsw: usize, rowCount: i32, glweDimension: i32, polySize: i32): void {
+function fourierRowProducts(outFourier: usize, inputs: usize, ggsw: usize, rowCount: i32, glweDimension: i32, polySize: i32, polyStride: usize, imStride: usize): void {
   const polyBytes = <usize>polySize << 3;
-  const rowBytes = <usize>(glweDimension + 1) * polyBytes;
+  const rowBytes = <usize>(glweDimension + 1) * polyStride;
   const imOffset = polyBytes >> 1;
   for (let c = 0; c <= glweDimension; c++) {
     const out = outFourier + <usize>c * polyBytes;
-    const column = ggsw + <usize>c * polyBytes;
+    const column = ggsw + <usize>c * polyStride;
     for (let off: usize = 0; off < imOffset; off += 16) {
       let accRe = f64x2.splat(0), accIm = f64x2.splat(0);
       for (let r = 0; r < rowCount; r++) {
         const a = inputs + <usize>r * polyBytes + off;
         const b = column + <usize>r * rowBytes + off;
         const ar = v128.load(a), ai = v128.load(a + imOffset);
-        const br = v128.load(b), bi = v128.load(b + imOffset);
+        const br = v128.load(b), bi = v128.load(b + imStride);
         // (ar + i·ai)(br + i·bi) = (ar·br − ai·bi) + i·(ar·bi + ai·br)
         accRe = f64x2.add(accRe, f64x2.sub(f64x2.mul(ar, br), f64x2.mul(ai, bi)));
         accIm = f64x2.add(accIm, f64x2.add(f64x2.mul(ar, bi), f64x2.mul(ai, br)));
@@ -85,27 +91,27 @@ function fourierRowProducts(outFourier: usize, inputs: usize, ggsw: usize, rowCo
  * into +0), so the same values. Each position's inputs are read before its outputs are written,
  * so outFourier may be `inputs` (in place).
  */
-function fourierRowProducts2x2(outFourier: usize, inputs: usize, ggsw: usize, polySize: i32): void {
+function fourierRowProducts2x2(outFourier: usize, inputs: usize, ggsw: usize, polySize: i32, polyStride: usize, imStride: usize): void {
   const polyBytes = <usize>polySize << 3;
   const imOffset = polyBytes >> 1;
   const d0 = inputs, d1 = inputs + polyBytes;
-  const r00 = ggsw, r01 = ggsw + polyBytes, r10 = ggsw + 2 * polyBytes, r11 = ggsw + 3 * polyBytes;
+  const r00 = ggsw, r01 = ggsw + polyStride, r10 = ggsw + 2 * polyStride, r11 = ggsw + 3 * polyStride;
   const out0 = outFourier, out1 = outFourier + polyBytes;
   for (let off: usize = 0; off < imOffset; off += 16) {
     const ar = v128.load(d0 + off), ai = v128.load(d0 + off + imOffset);
     const br = v128.load(d1 + off), bi = v128.load(d1 + off + imOffset);
-    let wr = v128.load(r00 + off), wi = v128.load(r00 + off + imOffset);
+    let wr = v128.load(r00 + off), wi = v128.load(r00 + off + imStride);
     let accRe = f64x2.sub(f64x2.mul(ar, wr), f64x2.mul(ai, wi));
     let accIm = f64x2.add(f64x2.mul(ar, wi), f64x2.mul(ai, wr));
-    wr = v128.load(r10 + off); wi = v128.load(r10 + off + imOffset);
+    wr = v128.load(r10 + off); wi = v128.load(r10 + off + imStride);
     accRe = f64x2.add(accRe, f64x2.sub(f64x2.mul(br, wr), f64x2.mul(bi, wi)));
     accIm = f64x2.add(accIm, f64x2.add(f64x2.mul(br, wi), f64x2.mul(bi, wr)));
     v128.store(out0 + off, accRe);
     v128.store(out0 + off + imOffset, accIm);
-    wr = v128.load(r01 + off); wi = v128.load(r01 + off + imOffset);
+    wr = v128.load(r01 + off); wi = v128.load(r01 + off + imStride);
     accRe = f64x2.sub(f64x2.mul(ar, wr), f64x2.mul(ai, wi));
     accIm = f64x2.add(f64x2.mul(ar, wi), f64x2.mul(ai, wr));
-    wr = v128.load(r11 + off); wi = v128.load(r11 + off + imOffset);
+    wr = v128.load(r11 + off); wi = v128.load(r11 + off + imStride);
     accRe = f64x2.add(accRe, f64x2.sub(f64x2.mul(br, wr), f64x2.mul(bi, wi)));
     accIm = f64x2.add(accIm, f64x2.add(f64x2.mul(br, wi), f64x2.mul(bi, wr)));
     v128.store(out1 + off, accRe);
@@ -117,11 +123,12 @@ function fourierRowProducts2x2(outFourier: usize, inputs: usize, ggsw: usize, po
  * Fourier-domain part of the external product: outFourier (k+1 transforms) =
  * Σ_{i,j} FFT(D_{i,j}) ⊙ row(i, j). `digitFourier`: (k+1)·l·N f64, holding the digit transforms
  * in row order r = (j − 1)·(k+1) + i (fftForwardDigits decomposes on the fly: the digits D_{i,j}
- * are never stored). For k = 1, l = 1 only, outFourier may be digitFourier (in place).
+ * are never stored). For k = 1, l = 1 only, outFourier may be digitFourier (in place). The GGSW's
+ * transforms are placed by polyStride and imStride (file comment).
  */
 export function externalProductFourier(
   outFourier: usize, glwe: usize, fourierGgsw: usize, glweDimension: i32, polySize: i32,
-  baseLog: u32, levels: u32, plan: usize, digitFourier: usize,
+  baseLog: u32, levels: u32, plan: usize, digitFourier: usize, polyStride: usize, imStride: usize,
 ): void {
   const polyBytes = <usize>polySize << 3;
   const components = glweDimension + 1;
@@ -131,6 +138,6 @@ export function externalProductFourier(
       fftForwardDigits(plan, digitFourier + row * polyBytes, glwe + <usize>i * polyBytes, baseLog, levels, j + 1);
     }
   }
-  if (glweDimension == 1 && levels == 1) fourierRowProducts2x2(outFourier, digitFourier, fourierGgsw, polySize);
-  else fourierRowProducts(outFourier, digitFourier, fourierGgsw, components * <i32>levels, glweDimension, polySize);
+  if (glweDimension == 1 && levels == 1) fourierRowProducts2x2(outFourier, digitFourier, fourierGgsw, polySize, polyStride, imStride);
+  else fourierRowProducts(outFourier, digitFourier, fourierGgsw, components * <i32>levels, glweDimension, polySize, polyStride, imStride);
 }
