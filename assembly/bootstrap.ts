@@ -96,7 +96,7 @@ export function bootstrapKeyGenerate(
  * Why: a step of the blind rotation reads its GGSW as 2·(k+1)²·l sequential streams, one per half.
  * Stored this way, each stream runs on into the next GGSW's, so the hardware prefetcher, once it
  * has found a stream, keeps fetching ahead from one step into the next; with each GGSW contiguous,
- * every step started 8 new short streams from DRAM (2_2 PBS: 19.1 → 18.7 ms). For externalProductFourier,
+ * every step started 8 new short streams from DRAM (2_2 PBS, npm run bench: 18.9 → 18.4 ms). For externalProductFourier,
  * GGSW t is at fourier + t·4N with polyStride 2·n·4N and imStride n·4N (blindRotate).
  */
 export function bootstrapKeyExpandToFourier(fourier: usize, bodies: usize, paramsPtr: usize, seed: usize, maskStream: usize): void {
@@ -211,7 +211,6 @@ export function blindRotate(workspacePtr: usize, input: usize, lut: usize): void
   const k = p.glweDimension;
   const N = p.polynomialSize;
   const polyBytes = <usize>N << 3;
-  const glweBytes = <usize>(k + 1) * polyBytes;
   const halfBytes = polyBytes >> 1; // GGSW t of the stream-major key starts at fourierBsk + t·halfBytes
   const imStride = <usize>p.lweDimension * halfBytes;
   const polyStride = imStride << 1;
