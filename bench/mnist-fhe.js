@@ -19,10 +19,10 @@ import { fileURLToPath } from "node:url";
 import { readFile } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { loadMnist, trainMnistMlp } from "./lib/datasets.js";
-import { ModelClient, ModelServer, circuitId, unpackServer, runClear, quantizeRows, dequantize, decide, toDenseMatrix } from "../dist/src/index.js";
+import { ModelClient, ModelServer, circuitId, unpackServer, runClear, quantizeRows, toDenseMatrix } from "../dist/src/index.js";
 import { saveModel } from "../dist/src/node.js";
 import { gitCommit, gitDirty, machineInfo } from "./lib/machine.js";
-import { RESULTS, computationId, readRecords } from "./lib/mnist-run.js";
+import { RESULTS, computationId, readRecords, decodeLabels } from "./lib/mnist-run.js";
 import { spreadRows } from "./models.js";
 
 const MODEL_DIR = fileURLToPath(new URL("./results/mnist-model/", import.meta.url));
@@ -59,7 +59,7 @@ const server = await ModelServer.load(serverZip, { workers });
 const evaluationKeys = client.evaluationKeys();
 const rowOf = (i) => test.X.data.subarray(i * 784, (i + 1) * 784);
 // the clear circuit on the same quantized inputs (what "FHE = clear" compares with)
-const clearOf = (indices) => runClear(circuit, quantizeRows(client.spec.input, toDenseMatrix(indices.map((i) => Array.from(rowOf(i)))))).map((o) => decide(client.spec.output, Array.from(dequantize(client.spec.output, o))));
+const clearOf = (indices) => decodeLabels(client.spec, runClear(circuit, quantizeRows(client.spec.input, toDenseMatrix(indices.map((i) => Array.from(rowOf(i)))))));
 
 // the saved model must be the one the records measured: same clear answers on every digit done
 const doneIndices = [...done.keys()];

@@ -10,8 +10,8 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { loadMnist } from "./lib/datasets.js";
 import { prng } from "./lib/spam.js";
-import { circuitId, unpackServer, unpackClient, runClear, quantizeRows, dequantize, decide } from "../dist/src/index.js";
-import { readRecords } from "./lib/mnist-run.js";
+import { circuitId, unpackServer, unpackClient, runClear, quantizeRows } from "../dist/src/index.js";
+import { readRecords, decodeLabels } from "./lib/mnist-run.js";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(name);
@@ -30,7 +30,7 @@ const records = [...readRecords(circuit).values()]; // refuses records of anothe
 const { test } = loadMnist({ train: 8000, test: 2000 });
 const rows = { rows: records.length, cols: 784, data: Float64Array.from(records.flatMap((r) => Array.from(test.X.data.subarray(r.index * 784, (r.index + 1) * 784)))) };
 const q = quantizeRows(spec.input, rows);
-const labels = (outputs) => outputs.map((o) => decide(spec.output, Array.from(dequantize(spec.output, o))));
+const labels = (outputs) => decodeLabels(spec, outputs);
 const clear = labels(runClear(circuit, q));
 const mismatched = records.filter((r, i) => r.clear !== clear[i]);
 if (mismatched.length) throw new Error(`the saved model answers ${mismatched.length} recorded digits differently in the clear (e.g. digit ${mismatched[0].index}): not the model of these records`);

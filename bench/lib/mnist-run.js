@@ -1,7 +1,7 @@
 // The resumable MNIST FHE run (bench/mnist-fhe.js): its records in bench/results/mnist-fhe.jsonl
 // and the identity of the computation they measure.
 import { existsSync, readFileSync } from "node:fs";
-import { circuitId } from "../../dist/src/index.js";
+import { circuitId, dequantize, decide } from "../../dist/src/index.js";
 
 export const RESULTS = new URL("../results/mnist-fhe.jsonl", import.meta.url);
 
@@ -40,4 +40,9 @@ export function readRecords(circuit) {
     done.set(record.index, record);
   }
   return done;
+}
+
+/** The predicted labels of raw circuit outputs (integers), as the client decodes them. */
+export function decodeLabels(spec, outputs) {
+  return outputs.map((o) => decide(spec.output, Array.from(dequantize(spec.output, o))));
 }

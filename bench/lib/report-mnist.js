@@ -1,6 +1,7 @@
 // The "MNIST under FHE" section of BENCHMARKS.md, from bench/results/mnist-fhe.jsonl (written by
 // bench/mnist-fhe.js: the accuracy run over the held-out digits, and its --latency one-image
 // queries) and the mnist row of bench/results/models.json (float accuracy of the same recipe).
+import { percentile } from "./stats.js";
 
 /** Reference: concrete-ml's MNIST MLP on a SageMaker ml.m5.xlarge (4 vCPU), seconds per image (issue #3). */
 const REFERENCE_SECONDS_PER_IMAGE = 187;
@@ -9,12 +10,6 @@ const HELD_OUT_DIGITS = 2000;
 const pct = (x) => `${(100 * x).toFixed(2)} %`;
 const count = (n) => n.toLocaleString("en-US");
 const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
-
-function percentile(sorted, q) {
-  const at = (sorted.length - 1) * q;
-  const lo = Math.floor(at);
-  return sorted[lo] + (sorted[Math.ceil(at)] - sorted[lo]) * (at - lo);
-}
 
 /** The records of the computation the file's last header names, split into accuracy and latency records. */
 function latestComputation(lines) {
